@@ -1,0 +1,3 @@
+from shelfcast.cli.main import main
+
+main()
