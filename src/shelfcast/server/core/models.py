@@ -1,0 +1,1 @@
+"""No models: the core app holds health, metrics and the shared API pieces."""

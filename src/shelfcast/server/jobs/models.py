@@ -1,0 +1,45 @@
+"""Jobs: uploads, runs, training, loads; stored in the database so they survive restarts."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+__all__ = ["JobKind", "JobStatus", "Job"]
+
+
+class JobKind(models.TextChoices):
+    UPLOAD = "upload"
+    RUN = "run"
+    TRAIN = "train"
+    LOAD = "load"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Job(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=JobKind.choices)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED,
+                              db_index=True)
+    params = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.JSONField(default=dict, blank=True, help_text="The error shape, when it failed")
+    created_by = models.ForeignKey("accounts.ApiToken", on_delete=models.SET_NULL, null=True,
+                                   blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"

@@ -1,0 +1,47 @@
+"""Live events of the sales app, sent to Channels groups after the ingest commits.
+
+Groups: ``live.all`` (every store) and ``live.store.<store_id>`` (one store; characters
+Channels does not allow in a group name are replaced by ``_``). The WebSocket consumer
+(``/ws/live/``) only subscribes a connection to these groups and forwards the events.
+Event: ``{"type": "sales.ingested", "store_id", "date", "lines", "units"}`` (INTERFACES.md):
+the store's running totals for that business day.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+if TYPE_CHECKING:
+    from shelfcast.server.sales.services import StoreDayTotal
+
+__all__ = ["ALL_GROUP", "store_group", "sales_ingested_send"]
+
+ALL_GROUP = "live.all"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+logger = logging.getLogger("shelfcast.server")
+
+
+def store_group(store_id: str) -> str:
+    return ("live.store." + _UNSAFE.sub("_", store_id))[:99]
+
+
+def sales_ingested_send(*, store_days: Iterable[StoreDayTotal]) -> None:
+    """Send one ``sales.ingested`` event per store and day to its group and to ``live.all``."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    send = async_to_sync(layer.group_send)
+    try:
+        for total in store_days:
+            event = {"type": "sales.ingested", "store_id": total.store_id,
+                     "date": total.date.isoformat(), "lines": total.lines, "units": total.units}
+            send(store_group(total.store_id), event)
+            send(ALL_GROUP, event)
+    except Exception:  # the ingest is committed: a broken channel layer must not fail it
+        logger.exception("could not send sales.ingested events")

@@ -1,0 +1,259 @@
+"""Writes of the sales app: idempotent ingest of till lines with running intraday totals.
+
+``transactions_ingest`` stores a batch in one database transaction: one statement inserts
+the new lines (``INSERT ... ON CONFLICT (transaction_id) DO NOTHING RETURNING``, fed by
+``unnest`` of arrays on PostgreSQL and by ``json_each`` of one JSON parameter on SQLite), and
+one statement upserts the totals of each store, item and business day (the local calendar
+day of the timestamp in ``TIME_ZONE``: ``shelfcast.data.transactions.local_day``). After the
+commit, ``sales.ingested`` events go to the live groups (``events``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from shelfcast.data.transactions import local_day
+from shelfcast.server.catalog.models import Item, Store
+from shelfcast.server.sales.events import sales_ingested_send
+from shelfcast.server.sales.ingest import (
+    ParsedLines,
+    Rejection,
+    TransactionErrorCode,
+    transaction_lines_parse,
+)
+from shelfcast.server.sales.models import IntradayTotal, Transaction
+
+__all__ = ["StoreDayTotal", "IngestResult", "transactions_ingest"]
+
+
+@dataclass(frozen=True)
+class StoreDayTotal:
+    """A store's running totals for one business day, after the batch."""
+
+    store_id: str
+    date: date
+    lines: int
+    units: float
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicate: int
+    rejected: list[Rejection] = field(default_factory=list)
+    store_days: list[StoreDayTotal] = field(default_factory=list)
+
+
+def _reject_unknown(parsed: ParsedLines) -> ParsedLines:
+    stores = set(Store.objects.filter(store_id__in=set(parsed.store_id))
+                 .values_list("store_id", flat=True))
+    items = set(Item.objects.filter(item_id__in=set(parsed.item_id))
+                .values_list("item_id", flat=True))
+    keep = []
+    for k in range(len(parsed)):
+        if parsed.store_id[k] not in stores:
+            parsed.rejected.append(Rejection(
+                parsed.index[k], TransactionErrorCode.UNKNOWN_STORE,
+                f"store_id {parsed.store_id[k]!r} is not a known store (load the stores first)"))
+        elif parsed.item_id[k] not in items:
+            parsed.rejected.append(Rejection(
+                parsed.index[k], TransactionErrorCode.UNKNOWN_ITEM,
+                f"item_id {parsed.item_id[k]!r} is not a known item (load the items first)"))
+        else:
+            keep.append(k)
+    return parsed.keep(keep)
+
+
+def _conflict(index: int, transaction_id: str, where: str) -> Rejection:
+    return Rejection(index, TransactionErrorCode.CONFLICT,
+                     f"transaction_id {transaction_id!r} was already {where} with a different "
+                     "content; the line was not applied")
+
+
+def _stored_content(ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    rows = Transaction.objects.filter(transaction_id__in=list(ids)).values_list(
+        "transaction_id", "timestamp", "store_id", "item_id", "quantity", "unit_price")
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _business_days(timestamps: list[datetime], time_zone: str) -> list[date]:
+    if not timestamps:
+        return []
+    frame = pl.DataFrame({"ts": [t.replace(tzinfo=None) for t in timestamps]},
+                         schema={"ts": pl.Datetime("us")})
+    return frame.select(local_day(pl.col("ts").dt.replace_time_zone("UTC"), time_zone))[
+        "ts"].to_list()
+
+
+def _insert_lines(parsed: ParsedLines, days: list[date], received_at: datetime) -> set[str]:
+    """Insert the lines whose ``transaction_id`` is not stored yet; the ids inserted."""
+    table = Transaction._meta.db_table
+    columns = "transaction_id, timestamp, business_day, store_id, item_id, quantity, " \
+              "unit_price, received_at"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "
+                "SELECT t.*, %s FROM unnest(%s::text[], %s::timestamptz[], %s::date[], "
+                "%s::text[], %s::text[], %s::float8[], %s::float8[]) AS t "
+                "ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id",
+                [received_at, parsed.transaction_id, parsed.timestamp, days, parsed.store_id,
+                 parsed.item_id, parsed.quantity, parsed.unit_price],
+            )
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            rows = json.dumps([
+                [parsed.transaction_id[k], adapt(parsed.timestamp[k]), days[k].isoformat(),
+                 parsed.store_id[k], parsed.item_id[k], parsed.quantity[k], parsed.unit_price[k]]
+                for k in range(len(parsed))
+            ])
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "
+                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+                "json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+                "json_extract(value, '$[4]'), json_extract(value, '$[5]'), "
+                "json_extract(value, '$[6]'), %s FROM json_each(%s) WHERE true "
+                "ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id",
+                [adapt(received_at), rows],
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _upsert_totals(totals: pl.DataFrame, updated_at: datetime) -> None:
+    """Add each (store, item, day)'s ``units`` and ``lines`` to the running totals."""
+    if totals.is_empty():
+        return
+    table = IntradayTotal._meta.db_table
+    update = (f"ON CONFLICT (store_id, item_id, business_day) DO UPDATE SET "
+              f"units = {table}.units + excluded.units, lines = {table}.lines + excluded.lines, "
+              "updated_at = excluded.updated_at")
+    columns = "store_id, item_id, business_day, units, lines, updated_at"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "
+                "SELECT t.*, %s FROM unnest(%s::text[], %s::text[], %s::date[], %s::float8[], "
+                f"%s::int[]) AS t {update}",
+                [updated_at, totals["store_id"].to_list(), totals["item_id"].to_list(),
+                 totals["business_day"].to_list(), totals["units"].to_list(),
+                 totals["lines"].to_list()],
+            )
+        else:
+            rows = json.dumps(totals.with_columns(pl.col("business_day").cast(pl.String)).rows())
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "
+                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+                "json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+                f"json_extract(value, '$[4]'), %s FROM json_each(%s) WHERE true {update}",
+                [connection.ops.adapt_datetimefield_value(updated_at), rows],
+            )
+
+
+def _store_days(pairs: set[tuple[str, date]]) -> list[StoreDayTotal]:
+    if not pairs:
+        return []
+    rows = (IntradayTotal.objects
+            .filter(store_id__in={s for s, _ in pairs}, business_day__in={d for _, d in pairs})
+            .values("store_id", "business_day")
+            .annotate(total_lines=Sum("lines"), total_units=Sum("units"))
+            .order_by("store_id", "business_day"))
+    return [StoreDayTotal(r["store_id"], r["business_day"], int(r["total_lines"]),
+                          float(r["total_units"]))
+            for r in rows if (r["store_id"], r["business_day"]) in pairs]
+
+
+@transaction.atomic
+def transactions_ingest(*, lines: list[Any]) -> IngestResult:
+    """Store a batch of till lines idempotently; see the module docstring.
+
+    A line whose ``transaction_id`` is already stored (or earlier in the batch) with the
+    same content is a duplicate, with a different content a ``conflict``; neither is applied.
+    Malformed lines and unknown stores/items are rejected; the others are accepted.
+    """
+    parsed = transaction_lines_parse(lines)
+    parsed = _reject_unknown(parsed)
+
+    # Within the batch: the first line of each transaction_id stands for it.
+    first: dict[str, int] = {}
+    later: list[int] = []
+    for k, tid in enumerate(parsed.transaction_id):
+        if tid in first:
+            later.append(k)
+        else:
+            first[tid] = k
+    candidates = parsed.keep(sorted(first.values()))
+    duplicate = 0
+    outcome: dict[str, str] = {}  # transaction_id -> "accepted" | "duplicate" | "conflict"
+
+    stored = _stored_content(candidates.transaction_id)
+    fresh = []
+    for k, tid in enumerate(candidates.transaction_id):
+        if tid not in stored:
+            fresh.append(k)
+        elif stored[tid] == candidates.content(k):
+            outcome[tid] = "duplicate"
+            duplicate += 1
+        else:
+            outcome[tid] = "conflict"
+            parsed.rejected.append(_conflict(candidates.index[k], tid, "stored"))
+    new = candidates.keep(fresh)
+
+    days = _business_days(new.timestamp, settings.TIME_ZONE)
+    now = timezone.now()
+    inserted = _insert_lines(new, days, now) if len(new) else set()
+    raced = [k for k, tid in enumerate(new.transaction_id) if tid not in inserted]
+    if raced:  # stored by a concurrent request between our look-up and our insert
+        stored = _stored_content([new.transaction_id[k] for k in raced])
+        for k in raced:
+            tid = new.transaction_id[k]
+            if stored.get(tid) == new.content(k):
+                outcome[tid] = "duplicate"
+                duplicate += 1
+            else:
+                outcome[tid] = "conflict"
+                parsed.rejected.append(_conflict(new.index[k], tid, "stored"))
+    accepted_rows = [k for k, tid in enumerate(new.transaction_id) if tid in inserted]
+    for k in accepted_rows:
+        outcome[new.transaction_id[k]] = "accepted"
+
+    for k in later:
+        tid = parsed.transaction_id[k]
+        same = parsed.content(k) == parsed.content(first[tid])
+        if same and outcome.get(tid) in ("accepted", "duplicate"):
+            duplicate += 1
+        elif same:
+            parsed.rejected.append(_conflict(parsed.index[k], tid, "stored"))
+        else:
+            parsed.rejected.append(_conflict(parsed.index[k], tid, "sent earlier in this batch"))
+
+    totals = (
+        pl.DataFrame({
+            "store_id": [new.store_id[k] for k in accepted_rows],
+            "item_id": [new.item_id[k] for k in accepted_rows],
+            "business_day": [days[k] for k in accepted_rows],
+            "units": [new.quantity[k] for k in accepted_rows],
+        }, schema={"store_id": pl.String, "item_id": pl.String, "business_day": pl.Date,
+                   "units": pl.Float64})
+        .group_by("store_id", "item_id", "business_day")
+        .agg(pl.col("units").sum(), pl.len().cast(pl.Int64).alias("lines"))
+        .sort("store_id", "item_id", "business_day")  # one lock order for concurrent batches
+    )
+    _upsert_totals(totals, now)
+    store_days = _store_days(set(zip(totals["store_id"].to_list(),
+                                     totals["business_day"].to_list(), strict=True)))
+    if store_days:
+        transaction.on_commit(partial(sales_ingested_send, store_days=store_days))
+    parsed.rejected.sort(key=lambda r: r.index)
+    return IngestResult(accepted=len(accepted_rows), duplicate=duplicate,
+                        rejected=parsed.rejected, store_days=store_days)

@@ -1,0 +1,105 @@
+"""Over real HTTP: ``shelfcast load``, ``shelfcast token create`` and ``shelfcast serve`` as
+separate processes (on a fresh SQLite file, and on a fresh PostgreSQL database), then the
+till's ingest through an httpx client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import polars as pl
+import pytest
+
+STARTUP_LIMIT_S = 90  # how long to wait for the server to answer at all (not a measurement)
+
+
+@dataclass
+class Served:
+    url: str
+    key: str
+    process: subprocess.Popen[str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "shelfcast", *args], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def served(request: pytest.FixtureRequest, tmp_path: Path, chain_dir: Path) -> Iterator[Served]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG")}
+    env.update(DJANGO_SETTINGS_MODULE="shelfcast.server.settings.local",
+               SHELFCAST_HOME=str(tmp_path / "var"))
+    if request.param == "postgres":
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_server").create_database()
+    _cli(env, "load", str(chain_dir))  # also applies the migrations
+    key = _cli(env, "token", "create", "--role", "till", "--name", "http-test").strip()
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shelfcast", "serve", "--port", str(port), "--no-migrate",
+         "--log-level", "warning"], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT_S
+        while True:
+            assert process.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                if httpx.get(f"{url}/api/health/", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        yield Served(url, key, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_the_till_ingests_over_http(served: Served, chain_tables: dict[str, pl.DataFrame]) -> None:
+    tx = chain_tables["transactions"].head(400)
+    lines = tx.with_columns(
+        pl.col("timestamp").dt.strftime("%Y-%m-%dT%H:%M:%S%.f%:z")).to_dicts()
+    headers = {"Authorization": f"Token {served.key}"}
+    with httpx.Client(base_url=served.url, headers=headers, timeout=60) as client:
+        first = client.post("/api/transactions/", json={"transactions": lines})
+        assert first.status_code == 200, first.text
+        assert first.json() == {"accepted": 400, "duplicate": 0, "rejected": []}
+        # The till retries the same batch (a lost answer): nothing counted twice.
+        retry = client.post("/api/transactions/", json={"transactions": lines[:300]})
+        assert retry.json() == {"accepted": 0, "duplicate": 300, "rejected": []}
+        changed = dict(lines[0], quantity=lines[0]["quantity"] + 1)
+        conflict = client.post("/api/transactions/", json={"transactions": [changed]}).json()
+        assert [r["error"] for r in conflict["rejected"]] == ["conflict"]
+
+        unauthenticated = httpx.post(f"{served.url}/api/transactions/", json={"transactions": []})
+        assert unauthenticated.status_code == 401
+        assert unauthenticated.json()["error"] == "not_authenticated"
+        malformed = client.post("/api/transactions/", content=b"{oops",
+                                headers={"Content-Type": "application/json"})
+        assert malformed.status_code == 400 and malformed.json()["error"] == "parse_error"
+
+        metrics = client.get("/metrics").text
+        assert 'shelfcast_ingest_lines_total{outcome="accepted"} 400.0' in metrics
+        assert 'shelfcast_ingest_lines_total{outcome="duplicate"} 300.0' in metrics
