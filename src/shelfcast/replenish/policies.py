@@ -1,0 +1,87 @@
+"""Inventory policies, vectorised over all SKUs: what each SKU should order before the rules.
+
+- ``RS``: periodic review, order-up-to. Every review, order up to S, the service-level
+  quantile of demand over the protection period (lead time + review period).
+- ``SQ``: reorder point s (the same quantile), fixed lot Q (``lot_days`` of expected demand,
+  whole packs); when the position is below s, order as many lots as bring it back to s.
+- ``SS``: reorder point s, order up to S = s + ``lot_days`` of expected demand.
+
+The inventory position is on hand at ``as_of`` plus what is on order and arrives in time; the
+demand before arrival is part of the protection period's distribution (so it is not subtracted
+a second time). The expected stock when the order arrives is reported alongside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from shelfcast.replenish.demand import nb_quantile, window_moments
+from shelfcast.replenish.inputs import SkuArrays
+
+__all__ = ["Policy", "Need", "policy_need"]
+
+
+class Policy(StrEnum):
+    RS = "RS"
+    """Periodic review, order-up-to (R, S)."""
+    SQ = "sQ"
+    """Reorder point, fixed lot (s, Q)."""
+    SS = "sS"
+    """Reorder point, order-up-to (s, S)."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a policy asks for, per SKU, before packs, minimum orders and caps."""
+
+    target: np.ndarray
+    """The level the position should reach: S for RS and sS, s for sQ."""
+    position: np.ndarray
+    """On hand + on order arriving in time."""
+    raw: np.ndarray
+    """Units to order (>= 0, not yet in packs)."""
+    protection_mean: np.ndarray
+    protection_var: np.ndarray
+    lead_mean: np.ndarray
+    """Expected demand before an order placed now arrives."""
+    lead_var: np.ndarray
+    at_arrival: np.ndarray
+    """Expected stock when the order arrives (without it), never below 0."""
+
+
+def policy_need(
+    sku: SkuArrays, policy: Policy | str = Policy.RS, *, lot_days: int = 7
+) -> Need:
+    """The units each SKU needs under ``policy`` (see the module docstring)."""
+    policy = Policy(policy)
+    protection = sku.lead_time + sku.review_period
+    pm, pv = window_moments(sku.mean, sku.var, 0, protection)
+    lm, lv = window_moments(sku.mean, sku.var, 0, sku.lead_time)
+    target = nb_quantile(sku.service_level, pm, pv)
+    position = sku.on_hand + sku.on_order
+    if policy is Policy.RS:
+        raw = target - position
+    else:
+        lot_mean, _ = window_moments(sku.mean, sku.var, sku.lead_time, lot_days, tail=sku.tail)
+        if policy is Policy.SQ:
+            lot = np.maximum(sku.pack_size, np.round(lot_mean / sku.pack_size) * sku.pack_size)
+            lots = np.ceil(np.maximum(target - position, 0.0) / lot)
+            raw = np.where(position < target, lots * lot, 0.0)
+        else:
+            order_up_to = target + lot_mean
+            raw = np.where(position < target, order_up_to - position, 0.0)
+    raw = np.where(pm > 0, np.maximum(raw, 0.0), 0.0)
+    at_arrival = np.maximum(position - lm, 0.0)
+    return Need(
+        target=target,
+        position=position,
+        raw=raw,
+        protection_mean=pm,
+        protection_var=pv,
+        lead_mean=lm,
+        lead_var=lv,
+        at_arrival=at_arrival,
+    )

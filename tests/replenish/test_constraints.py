@@ -1,0 +1,130 @@
+"""The rules always hold: whole packs, minimum orders, capacity, shelf life, nothing negative."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shelfcast.config import Settings
+from shelfcast.replenish.constraints import apply_constraints, shelf_life_cap
+from shelfcast.replenish.costs import CostModel
+from shelfcast.replenish.demand import nb_quantile, window_moments
+from shelfcast.replenish.inputs import prepare_inputs
+from shelfcast.replenish.policies import Policy, policy_need
+from tests.replenish.frames import forecast_frame, inventory_frame
+
+N = 12
+sku_lists = {
+    "on_hand": st.lists(st.floats(0, 200), min_size=N, max_size=N),
+    "on_order": st.lists(st.floats(0, 50), min_size=N, max_size=N),
+    "pack_size": st.lists(st.integers(1, 48), min_size=N, max_size=N),
+    "min_order": st.lists(st.floats(0, 100), min_size=N, max_size=N),
+    "max_stock": st.lists(st.floats(0, 300), min_size=N, max_size=N),
+    "lead_time_days": st.lists(st.integers(0, 5), min_size=N, max_size=N),
+    "review_period_days": st.lists(st.integers(1, 7), min_size=N, max_size=N),
+    "service_level": st.lists(st.floats(0.5, 0.999), min_size=N, max_size=N),
+    "shelf_life_days": st.lists(st.one_of(st.none(), st.integers(1, 10)), min_size=N,
+                                max_size=N),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    means=st.lists(st.floats(0, 40), min_size=N, max_size=N),
+    dispersion=st.floats(1.0, 5.0),
+    policy=st.sampled_from(list(Policy)),
+    **sku_lists,
+)
+def test_orders_obey_every_rule(means, dispersion, policy, **columns) -> None:
+    mean = np.repeat(np.asarray(means)[:, None], 20, axis=1)
+    fc = forecast_frame(mean, mean * dispersion)
+    inv = inventory_frame(N, **columns)
+    sku = prepare_inputs(fc, inv, settings=Settings(), extra_days=7)
+    need = policy_need(sku, policy)
+    order = apply_constraints(sku, need)
+    q = order.quantity
+    assert (q >= 0).all()
+    # whole packs
+    np.testing.assert_allclose(q, order.packs * sku.pack_size)
+    assert np.all(order.packs == np.round(order.packs))
+    # a minimum order is met or nothing is ordered
+    assert np.all((q == 0) | (q >= sku.min_order - 1e-9))
+    # shelf capacity: the stock expected when it arrives plus the order fits
+    assert np.all(need.at_arrival + q <= np.maximum(sku.max_stock, need.at_arrival) + 1e-9)
+    # never above the caps
+    assert np.all(q <= order.cap + 1e-9)
+    # zero demand: no order
+    assert np.all(q[need.protection_mean == 0] == 0)
+    # a target out of reach is said, never met by breaking a cap
+    reached = need.position + q >= need.target
+    assert np.all(reached | order.unreachable | (q < need.raw) | (need.raw == 0))
+
+
+def test_pack_rounding_is_to_the_nearest_whole_pack() -> None:
+    fc = forecast_frame(np.full((3, 5), 10.0), np.full((3, 5), 10.0))
+    inv = inventory_frame(3, on_hand=0.0, pack_size=[12, 12, 1], lead_time_days=2,
+                          review_period_days=1)
+    sku = prepare_inputs(fc, inv, settings=Settings())
+    need = policy_need(sku)
+    order = apply_constraints(sku, need)
+    # S = q95 of Poisson(30) = 39 -> 39 / 12 = 3.25 -> 3 packs.
+    assert need.target.tolist() == [39.0, 39.0, 39.0]
+    assert order.quantity.tolist() == [36.0, 36.0, 39.0]
+    assert order.rounded.tolist() == [True, True, False]
+
+
+def test_one_pack_that_does_not_fit_is_not_ordered_and_is_flagged() -> None:
+    fc = forecast_frame(np.full((1, 5), 5.0))
+    inv = inventory_frame(1, on_hand=0.0, pack_size=24, max_stock=20.0)
+    sku = prepare_inputs(fc, inv, settings=Settings())
+    need = policy_need(sku)
+    order = apply_constraints(sku, need)
+    assert order.quantity.tolist() == [0.0]
+    assert order.unreachable.tolist() == [True]
+
+
+def test_minimum_order_is_raised_when_worth_it_and_skipped_when_not() -> None:
+    # A fast mover short of stock: raising 6 units to a minimum of 12 pays.
+    # A slow mover (0.05 a day) needing one unit: 200 units would sit for years.
+    fc = forecast_frame(np.array([[10.0] * 5, [0.05] * 5]), np.array([[10.0] * 5, [0.05] * 5]))
+    inv = inventory_frame(2, on_hand=[30.0, 0.0], min_order=[40.0, 200.0])
+    sku = prepare_inputs(fc, inv, settings=Settings())
+    need = policy_need(sku)
+    assert need.raw[0] > 0 and need.raw[1] > 0
+    order = apply_constraints(sku, need, costs=CostModel())
+    assert order.quantity.tolist() == [40.0, 0.0]
+    assert order.min_order_raised.tolist() == [True, False]
+    assert order.min_order_skipped.tolist() == [False, True]
+
+
+def test_a_perishable_never_gets_more_than_sells_before_it_expires() -> None:
+    rng = np.random.default_rng(0)
+    n = 200
+    mean = rng.gamma(1.0, 8.0, (n, 1)) * np.ones((1, 12))
+    fc = forecast_frame(mean, mean * 2.0)
+    life = rng.integers(1, 6, n)
+    inv = inventory_frame(n, on_hand=rng.uniform(0, 30, n), shelf_life_days=life,
+                          review_period_days=rng.integers(1, 4, n),
+                          pack_size=rng.integers(1, 7, n), unit_cost=1.0)
+    sku = prepare_inputs(fc, inv, settings=Settings())
+    need = policy_need(sku)
+    order = apply_constraints(sku, need)
+    m, v = window_moments(sku.mean, sku.var, sku.lead_time, life)
+    sellable = nb_quantile(sku.service_level, m, v)
+    # Stock at arrival plus the order never exceeds what sells within the shelf life at the
+    # target service level (old stock first).
+    assert np.all(need.at_arrival + order.quantity <= np.maximum(sellable, need.at_arrival) + 1e-9)
+    assert np.isfinite(shelf_life_cap(sku, need, CostModel())).all()
+    assert (order.quantity > 0).any()
+
+
+def test_a_longer_shelf_life_never_lowers_the_order() -> None:
+    mean = np.full((2, 20), 6.0)
+    fc = forecast_frame(mean)
+    inv = inventory_frame(2, on_hand=0.0, shelf_life_days=[2, 10], review_period_days=3,
+                          unit_cost=1.0)
+    sku = prepare_inputs(fc, inv, settings=Settings())
+    order = apply_constraints(sku, policy_need(sku))
+    assert order.quantity[0] < order.quantity[1]
+    assert order.capped_by_shelf_life[0]
