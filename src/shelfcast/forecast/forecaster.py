@@ -1,0 +1,565 @@
+"""The Forecaster: one global gradient-boosted model for every store and item, with quantiles.
+
+    model = Forecaster().fit(dataset)            # a Dataset from shelfcast.data.load
+    forecast = model.predict(dataset.future)     # date, store_id, item_id, forecast, q10..q99
+    model.update(new_sales)                      # roll the state forward, no refit
+    model.predict_next_day(provisional_today)    # the live path: tomorrow, given today so far
+    model.save(folder); Forecaster.load(folder)
+
+How it works (docs/forecasting.md has the reasons and the measurements): one XGBoost model
+(``hist``, native categoricals, Tweedie objective, the series level as offset) with the horizon
+as a feature, trained on rows whose horizon is drawn at random (a quarter of them tomorrow),
+features relative to the forecast origin (``shelfcast.features.build``); early stopping on the
+last ``valid_days`` days, whose out-of-sample errors also calibrate the quantiles
+(``QuantileCalibrator``); then a refit on all days with the number of trees found.
+
+The *state* is the dense recent history (the last ``LOOKBACK_DAYS`` days of every series) the
+features read: ``update`` appends completed days to it without refitting, and a model that
+was updated has exactly the state a model refit on the same data would have.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import xgboost as xgb
+
+from shelfcast.config import DEFAULT_QUANTILES
+from shelfcast.data.dataset import Dataset
+from shelfcast.data.schema import (
+    DATE, FORECAST, ITEM, OPEN, SALES, SALES_RESERVED, STOCKOUT, STORE, quantile_column,
+)
+from shelfcast.errors import NotFittedError, ShelfcastError
+from shelfcast.features.build import (
+    LOOKBACK_DAYS, POS, Y, FeatureSpec, dense_history, extend_history,
+    prepare_statics, prepare_weather, row_feature_columns, series_chunks, timeline,
+)
+from shelfcast.features.events import event_calendar
+from shelfcast.features.weather import weather_covers
+from shelfcast.forecast.quantiles import QuantileCalibrator
+
+__all__ = ["Forecaster"]
+
+_CHUNK_ROWS = 3_000_000
+"""Timeline rows turned into features at once: bounds memory on big chains."""
+_THREADED_ROWS = 100_000
+"""Below this many training rows one thread is faster (and kinder to a busy machine)."""
+_RECENT_DAYS = 56
+"""Without ``future``, series with sales in the last 8 weeks are forecast (DATA_FORMAT.md)."""
+_FILES = ("forecaster.json", "booster.ubj", "state.parquet")
+
+
+def _cores() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class Forecaster:
+    """A global XGBoost forecaster with calibrated quantiles (scikit-learn conventions).
+
+    Parameters
+    ----------
+    max_horizon : longest horizon in days the model is trained for (longer ones reuse it).
+    window_days : days of targets to train on (the most recent ones); features read up to
+        ``LOOKBACK_DAYS`` more before them.
+    valid_days : the last days held out for early stopping and quantile calibration.
+    quantiles : levels of the quantile columns.
+    country : ISO code for public holidays (``holidays`` package); None: the dataset's events only.
+    tweedie_variance_power : 1 is Poisson, towards 2 gamma; 1.2 suits intermittent counts.
+    learning_rate, max_depth, subsample, colsample_bytree, n_estimators, max_bin : the
+        booster's (XGBoost names).
+    early_stopping_rounds : patience on the held-out days; None trains ``n_estimators`` trees.
+    min_child_weight, reg_lambda : in units of a typical row's hessian (the median at the
+        start), so that they mean the same on series of 2 units a day and of 2,000: a leaf
+        needs about ``min_child_weight`` typical rows.
+    refit : refit on every day (incl. the held-out ones) with the number of trees found.
+    max_rows : about this many target days at most (a random sample of them beyond it).
+    n_jobs : threads (None: every core this process may use).
+    random_state : seed for the horizon draw, row sampling and subsampling.
+    xgb_params : any other XGBoost parameters, on top.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_horizon: int = 56,
+        window_days: int = 365,
+        valid_days: int = 28,
+        quantiles: tuple[float, ...] = DEFAULT_QUANTILES,
+        country: str | None = None,
+        tweedie_variance_power: float = 1.2,
+        learning_rate: float = 0.1,
+        max_depth: int = 7,
+        min_child_weight: float = 30.0,
+        reg_lambda: float = 1.0,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.8,
+        n_estimators: int = 1000,
+        early_stopping_rounds: int | None = 40,
+        max_bin: int = 127,
+        refit: bool = True,
+        max_rows: int = 4_000_000,
+        n_jobs: int | None = None,
+        random_state: int = 0,
+        xgb_params: dict[str, Any] | None = None,
+    ) -> None:
+        self.max_horizon = max_horizon
+        self.window_days = window_days
+        self.valid_days = valid_days
+        self.quantiles = quantiles
+        self.country = country
+        self.tweedie_variance_power = tweedie_variance_power
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.min_child_weight = min_child_weight
+        self.reg_lambda = reg_lambda
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.n_estimators = n_estimators
+        self.early_stopping_rounds = early_stopping_rounds
+        self.max_bin = max_bin
+        self.refit = refit
+        self.max_rows = max_rows
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.xgb_params = xgb_params
+
+    # -- scikit-learn plumbing ------------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:  # noqa: ARG002
+        import inspect
+
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {n: getattr(self, n) for n in names}
+
+    def set_params(self, **params: Any) -> Forecaster:
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        return f"Forecaster(max_horizon={self.max_horizon}, window_days={self.window_days})"
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "booster_"):
+            raise NotFittedError("this Forecaster is not fitted yet: call fit(dataset) or Forecaster.load(folder)")
+
+    def _booster_params(self, hessian: float = 1.0) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "objective": "reg:tweedie",
+            "tweedie_variance_power": self.tweedie_variance_power,
+            "eval_metric": f"tweedie-nloglik@{self.tweedie_variance_power}",
+            "tree_method": "hist",
+            "learning_rate": self.learning_rate,
+            "max_depth": self.max_depth,
+            "min_child_weight": self.min_child_weight * hessian,
+            "reg_lambda": self.reg_lambda * hessian,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "max_bin": self.max_bin,
+            "max_cat_to_onehot": 1,
+            "nthread": self.n_jobs or _cores(),
+            "seed": self.random_state,
+        }
+        params.update(self.xgb_params or {})
+        return params
+
+    # -- fit ------------------------------------------------------------------------------------
+    def fit(self, dataset: Dataset) -> Forecaster:
+        """Learn from every day of ``dataset.sales`` (the last ``window_days`` as targets)."""
+        sales = dataset.sales
+        if sales.height == 0:
+            raise ShelfcastError("cannot fit a forecaster on an empty sales table")
+        if not 1 <= self.max_horizon <= 366:
+            raise ShelfcastError(f"max_horizon must be between 1 and 366, got {self.max_horizon}")
+        last: date = sales[DATE].max()  # type: ignore[assignment]
+        self.notes_: list[str] = []
+        self.covariates_ = [c for c in sales.columns if c not in SALES_RESERVED]
+        self.last_date_ = last
+        self.first_date_ = sales[DATE].min()
+        spec = self._spec(dataset, last)
+        start = last - timedelta(days=self.window_days + LOOKBACK_DAYS)
+        history = dense_history(sales, self.covariates_, end=last, start=start)
+        self.discrete_ = bool((sales[SALES] == sales[SALES].round()).all())
+        spec.categories = self._categories(spec, history, last)
+        self.spec_ = spec
+
+        rng = np.random.default_rng(self.random_state)
+        # Big chains: sample target rows chunk by chunk, before any matrix is built, so that
+        # memory follows max_rows rather than the chain's size.
+        first_target = last - timedelta(days=self.window_days - 1)
+        n_targets = history.filter(pl.col(DATE) >= first_target).height
+        keep = min(1.0, self.max_rows / max(n_targets, 1))
+        parts = [
+            self._training_rows(chunk, rng, last, keep)
+            for chunk in series_chunks(history, _CHUNK_ROWS)
+        ]
+        X = np.concatenate([p[0] for p in parts])
+        y = np.concatenate([p[1] for p in parts])
+        margin = np.concatenate([p[2] for p in parts])
+        h = np.concatenate([p[3] for p in parts])
+        kind = np.concatenate([p[4] for p in parts])  # 0 train, 1 held out, 3 refit only
+        del parts
+        if X.shape[0] == 0:
+            raise ShelfcastError("not enough sales history to train on (need at least 2 days per series)")
+        if keep < 1.0:
+            self.notes_.append(f"trained on a random {keep:.0%} of the {n_targets:,} target days (max_rows)")
+        self.n_train_rows_ = int(X.shape[0])
+        self._train(X, y, margin, h, kind)
+        self.state_ = history.filter(pl.col(DATE) > last - timedelta(days=LOOKBACK_DAYS))
+        levels = np.exp(margin[kind != 1])
+        self.fallback_level_ = float(np.median(levels)) if levels.size else 1.0
+        return self
+
+    def _spec(self, dataset: Dataset, last: date) -> FeatureSpec:
+        stores, items = prepare_statics(dataset.stores, dataset.items)
+        weather = None
+        if dataset.weather is not None and dataset.weather.height:
+            if dataset.future is not None and dataset.future.height:
+                start, end = dataset.future[DATE].min(), dataset.future[DATE].max()
+            else:
+                start, end = last + timedelta(days=1), last + timedelta(days=7)
+            store_ids = dataset.sales[STORE].unique().to_list()
+            if weather_covers(dataset.weather, store_ids, start, end):
+                weather = prepare_weather(dataset.weather)
+            else:
+                self.notes_.append(
+                    f"weather ignored: it does not cover every store from {start} to {end}, "
+                    "the days to forecast"
+                )
+        events = None
+        if dataset.events is not None and dataset.events.height:
+            events = dataset.events
+        return FeatureSpec(
+            covariates=self.covariates_, country=self.country, events=events,
+            stores=stores, items=items, weather=weather,
+        )
+
+    def _categories(self, spec: FeatureSpec, history: pl.DataFrame, last: date) -> dict[str, list[str]]:
+        # Every event of the table and the country's holidays of whole years (from the year
+        # before the history to the year after): the codes do not move when the data grow.
+        start = date(history[DATE].min().year - 1, 1, 1)
+        cal = event_calendar(spec.events, country=spec.country, start=start, end=date(last.year + 1, 12, 31))
+        names = set(cal["event"].to_list())
+        if spec.events is not None:
+            names |= set(event_calendar(spec.events, country=None, start=date(1, 1, 1), end=date(9999, 12, 31))["event"].to_list())
+        names = sorted(names)
+        cats: dict[str, list[str]] = {
+            "store": sorted(history[STORE].unique().to_list()),
+            "item": sorted(history[ITEM].unique().to_list()),
+            "event": names, "next_event": names, "last_event": names,
+        }
+        for table in (spec.stores, spec.items):
+            if table is None:
+                continue
+            for c, t in table.schema.items():
+                if c not in (STORE, ITEM) and t == pl.String:
+                    cats[c] = sorted(v for v in table[c].unique().to_list() if v is not None)
+        return cats
+
+    def _training_rows(
+        self, chunk: pl.DataFrame, rng: np.random.Generator, last: date, keep: float
+    ) -> tuple[np.ndarray, ...]:
+        spec = self.spec_
+        frame = spec.frame(chunk)
+        if not spec.row_features:
+            spec.row_features = row_feature_columns(frame.columns, spec)
+        first_target = last - timedelta(days=self.window_days - 1)
+        cutoff = last - timedelta(days=self.valid_days)
+        info = frame.select(
+            pl.col(Y).is_not_null() & (pl.col(DATE) >= first_target), pl.col(DATE), pl.col(POS)
+        )
+        usable = info[Y].to_numpy()
+        dates = info[DATE].to_numpy().astype("datetime64[D]")
+        pos = info[POS].to_numpy()
+        cutoff64 = np.datetime64(cutoff, "D")
+        idx_all = np.flatnonzero(usable)
+        if keep < 1.0:
+            idx_all = idx_all[rng.random(idx_all.size) < keep]
+        # Training rows: a random horizon each, a quarter of them tomorrow (the main use).
+        h_train = np.where(
+            rng.random(idx_all.size) < 0.25, 1, rng.integers(2, self.max_horizon + 1, idx_all.size)
+        ) if self.max_horizon > 1 else np.ones(idx_all.size, dtype=np.int64)
+        ok = pos[idx_all] >= h_train
+        is_valid_day = dates[idx_all] > cutoff64
+        rows_idx = [idx_all[ok]]
+        rows_h = [h_train[ok]]
+        rows_kind = [np.where(is_valid_day[ok], 3, 0)]  # 3: refit only (a held-out day)
+        # Held-out rows, as used: from the cutoff's origin at every horizon, tomorrow from
+        # every day, and (for long horizons) from earlier origins a valid window back.
+        vidx = idx_all[is_valid_day]
+        step = (dates[vidx] - cutoff64).astype(np.int64)
+        for h_val in (step, np.ones_like(step), *[step + k * self.valid_days for k in range(1, 1 + self.max_horizon // max(self.valid_days, 1))]):
+            sel = (h_val <= self.max_horizon) & (pos[vidx] >= h_val)
+            rows_idx.append(vidx[sel])
+            rows_h.append(h_val[sel])
+            rows_kind.append(np.ones(int(sel.sum()), dtype=np.int64))
+        idx = np.concatenate(rows_idx)
+        h = np.concatenate(rows_h).astype(np.int64)
+        kind = np.concatenate(rows_kind)
+        X, level = spec.matrix(frame, idx, h)
+        y = frame[Y].to_numpy()[idx]
+        keep = ~np.isnan(level)  # a target needs some observed history before its origin
+        margin = np.log(np.maximum(level, 0.01))
+        return X[keep], y[keep], margin[keep], h[keep], kind[keep]
+
+    def _dmatrix(self, X: np.ndarray, y: np.ndarray | None, margin: np.ndarray, ref: Any = None) -> Any:
+        spec = self.spec_
+        return xgb.QuantileDMatrix(
+            X, label=y, base_margin=margin, feature_names=spec.feature_names,
+            feature_types=spec.feature_types, enable_categorical=True, max_bin=self.max_bin, ref=ref,
+        )
+
+    def _train(self, X: np.ndarray, y: np.ndarray, margin: np.ndarray, h: np.ndarray, kind: np.ndarray) -> None:
+        # Tweedie's hessian at the offset is about level^(2 - power): the typical row's.
+        typical = float(np.median(np.exp(margin * (2.0 - self.tweedie_variance_power))))
+        self.hessian_scale_ = typical
+        params = self._booster_params(typical)
+        if self.n_jobs is None and X.shape[0] < _THREADED_ROWS:
+            params["nthread"] = 1  # threads cost more than they give on small matrices
+        train = kind == 0
+        valid = kind == 1
+        if valid.sum() < 50 or train.sum() < 50:
+            # Too little history for a held-out slice: train on everything, fixed size.
+            self.notes_.append("too little history to hold days out: no early stopping, rough quantiles")
+            d_all = self._dmatrix(X[kind != 1], y[kind != 1], margin[kind != 1])
+            rounds = min(self.n_estimators, 200)
+            self.booster_ = xgb.train(params, d_all, num_boost_round=rounds)
+            self.best_iteration_ = rounds
+            mu = self.booster_.predict(d_all)
+            self.calibrator_ = QuantileCalibrator(self.quantiles, discrete=self.discrete_).fit(
+                mu, y[kind != 1], h[kind != 1]
+            )
+            return
+        d_train = self._dmatrix(X[train], y[train], margin[train])
+        d_valid = self._dmatrix(X[valid], y[valid], margin[valid], ref=d_train)
+        booster = xgb.train(
+            params, d_train, num_boost_round=self.n_estimators, evals=[(d_valid, "valid")],
+            early_stopping_rounds=self.early_stopping_rounds, verbose_eval=False,
+        )
+        best = int(booster.best_iteration) + 1 if self.early_stopping_rounds else self.n_estimators
+        self.best_iteration_ = best
+        mu = booster.predict(d_valid, iteration_range=(0, best))
+        self.valid_rows_ = int(valid.sum())
+        self.calibrator_ = QuantileCalibrator(self.quantiles, discrete=self.discrete_).fit(mu, y[valid], h[valid])
+        del d_train, d_valid
+        if self.refit:
+            every = kind != 1
+            d_all = self._dmatrix(X[every], y[every], margin[every])
+            # More data supports a few more trees than the held-out slice chose.
+            rounds = max(int(round(best * 1.1)), 1) if self.early_stopping_rounds else best
+            self.booster_ = xgb.train(params, d_all, num_boost_round=rounds)
+            self.best_iteration_ = rounds
+        else:
+            self.booster_ = booster[:best]
+
+    # -- predict --------------------------------------------------------------------------------
+    def _targets(self, future: pl.DataFrame | None, horizon: int | None, last: date, state: pl.DataFrame) -> pl.DataFrame:
+        if future is None:
+            h = horizon or 28
+            recent = state.filter(pl.col(DATE) > last - timedelta(days=_RECENT_DAYS), pl.col(SALES) > 0)
+            series = recent.select(STORE, ITEM).unique().sort(STORE, ITEM)
+            days = pl.DataFrame({DATE: pl.date_range(last + timedelta(days=1), last + timedelta(days=h), eager=True)})
+            return series.join(days, how="cross").select(DATE, STORE, ITEM)
+        missing = [c for c in (DATE, STORE, ITEM) if c not in future.columns]
+        if missing:
+            raise ShelfcastError(f"future lacks the columns {missing}", details={"missing": missing})
+        targets = future
+        if horizon is not None:
+            first = targets[DATE].min()
+            targets = targets.filter(pl.col(DATE) < first + timedelta(days=horizon))
+        early = targets.filter(pl.col(DATE) <= last)
+        if early.height:
+            raise ShelfcastError(
+                f"future has {early.height} rows on or before the last day of sales ({last}); "
+                f"first: {early.row(0, named=True)}",
+                details={"rows": early.height, "last_sales_date": str(last)},
+            )
+        return targets
+
+    def features(
+        self, future: pl.DataFrame | None = None, *, horizon: int | None = None
+    ) -> pl.DataFrame:
+        """The model's input rows for ``predict(future, horizon=horizon)``: keys, then features."""
+        self._check_fitted()
+        targets = self._targets(future, horizon, self.last_date_, self.state_)
+        X, _, h, _ = self._prediction_matrix(targets, self.state_, self.last_date_)
+        keys = targets.select(DATE, STORE, ITEM)
+        return pl.concat([keys, pl.DataFrame(X, schema=self.spec_.feature_names, orient="row")], how="horizontal")
+
+    def _prediction_matrix(
+        self, targets: pl.DataFrame, state: pl.DataFrame, last: date
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        tagged = targets.with_row_index("_order").with_columns(pl.col(STORE).cast(pl.String), pl.col(ITEM).cast(pl.String))
+        tl = timeline(state, tagged, self.covariates_)
+        frame = self.spec_.frame(tl)
+        where = frame.select(pl.int_range(pl.len()).alias("_i"), "_order").drop_nulls("_order").sort("_order")
+        idx = where["_i"].to_numpy()
+        h = (
+            (frame[DATE].to_numpy().astype("datetime64[D]")[idx] - np.datetime64(last, "D")).astype(np.int64)
+        )
+        X, level = self.spec_.matrix(frame, idx, h)
+        X[:, 0] = np.minimum(h, self.max_horizon)  # beyond it: as the longest trained
+        closed = np.zeros(idx.size, dtype=bool)
+        if OPEN in frame.columns:
+            closed = (frame[OPEN].to_numpy()[idx] <= 0)
+        return X, level, h, closed
+
+    def _predict(self, targets: pl.DataFrame, state: pl.DataFrame, last: date) -> pl.DataFrame:
+        X, level, h, closed = self._prediction_matrix(targets, state, last)
+        level = np.where(np.isnan(level), self.fallback_level_, np.maximum(level, 0.01))
+        dm = xgb.DMatrix(
+            X, base_margin=np.log(level), feature_names=self.spec_.feature_names,
+            feature_types=self.spec_.feature_types, enable_categorical=True,
+            nthread=self.n_jobs or _cores(),
+        )
+        mu = self.booster_.predict(dm).astype(np.float64)
+        mu = np.where(closed, 0.0, np.maximum(mu, 0.0))
+        qs = self.calibrator_.predict(mu, h)
+        qs[closed] = 0.0
+        out = targets.select(
+            pl.col(DATE), pl.col(STORE).cast(pl.String), pl.col(ITEM).cast(pl.String)
+        ).with_columns(pl.Series(FORECAST, mu))
+        return out.with_columns(
+            [pl.Series(quantile_column(q), qs[:, j]) for j, q in enumerate(self.calibrator_.quantiles)]
+        )
+
+    def predict(self, future: pl.DataFrame | None = None, *, horizon: int | None = None) -> pl.DataFrame:
+        """The forecast frame: ``date, store_id, item_id, forecast, q10 ... q99``.
+
+        With ``future``: one row per row of ``future`` (its first ``horizon`` days when given),
+        in its order, its covariates used. Without: ``horizon`` days (default 28) after the last
+        sales day for every series with sales in the last 8 weeks, covariates carried forward
+        (promotions off, stores open).
+        """
+        self._check_fitted()
+        targets = self._targets(future, horizon, self.last_date_, self.state_)
+        if targets.height == 0:
+            return self._empty()
+        return self._predict(targets, self.state_, self.last_date_)
+
+    def predict_next_day(
+        self, provisional_today: pl.DataFrame, future: pl.DataFrame | None = None
+    ) -> pl.DataFrame:
+        """Tomorrow's forecast, taking today's provisional sales (a nowcast) as if known.
+
+        ``provisional_today`` has ``store_id, item_id, sales`` (and ``date``, which must then
+        be the day after the last sales day): today's expected total, e.g. the live nowcast.
+        Series of the state that are not in it count today as 0. ``future``, when given, holds
+        tomorrow's covariates. The model's state is left unchanged (``update`` with the
+        completed day at close of business). Returns the forecast frame for the day after
+        today, one row per series of ``provisional_today``.
+        """
+        self._check_fitted()
+        today = self.last_date_ + timedelta(days=1)
+        rows = provisional_today
+        if DATE in rows.columns and rows.filter(pl.col(DATE) != today).height:
+            raise ShelfcastError(
+                f"provisional_today must be for {today} (the day after the last sales day)"
+            )
+        rows = rows.with_columns(pl.lit(today).alias(DATE))
+        state = extend_history(self.state_, rows, self.covariates_, keep_days=LOOKBACK_DAYS)
+        tomorrow = today + timedelta(days=1)
+        targets = rows.select(STORE, ITEM).unique(maintain_order=True).with_columns(pl.lit(tomorrow).alias(DATE))
+        if future is not None:
+            fut = future.filter(pl.col(DATE) == tomorrow).drop([c for c in (SALES, STOCKOUT) if c in future.columns])
+            targets = targets.join(fut, on=[STORE, ITEM, DATE], how="left")
+        if targets.height == 0:
+            return self._empty()
+        return self._predict(targets.select(DATE, *[c for c in targets.columns if c != DATE]), state, today)
+
+    def _empty(self) -> pl.DataFrame:
+        schema = {DATE: pl.Date, STORE: pl.String, ITEM: pl.String, FORECAST: pl.Float64}
+        schema.update({quantile_column(q): pl.Float64 for q in self.calibrator_.quantiles})
+        return pl.DataFrame(schema=schema)
+
+    # -- update ---------------------------------------------------------------------------------
+    def update(self, sales: pl.DataFrame) -> Forecaster:
+        """Roll the state forward with newer completed days of ``sales``; no refit.
+
+        Rows on or before the last day already known are ignored (history is not rewritten).
+        """
+        self._check_fitted()
+        new = sales.filter(pl.col(DATE) > self.last_date_)
+        if new.height == 0:
+            return self
+        self.state_ = extend_history(self.state_, new, self.covariates_, keep_days=LOOKBACK_DAYS)
+        self.last_date_ = self.state_[DATE].max()
+        return self
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        """Write the model into ``folder`` (created): booster, state and a JSON description."""
+        self._check_fitted()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.booster_.save_model(folder / "booster.ubj")
+        self.state_.write_parquet(folder / "state.parquet")
+        spec = self.spec_
+        for name in ("events", "stores", "items", "weather"):
+            table = getattr(spec, name)
+            if table is not None:
+                table.write_parquet(folder / f"{name}.parquet")
+        meta = {
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()},
+            "covariates": self.covariates_,
+            "country": spec.country,
+            "categories": spec.categories,
+            "row_features": spec.row_features,
+            "feature_names": spec.feature_names,
+            "last_date": self.last_date_.isoformat(),
+            "first_date": self.first_date_.isoformat(),
+            "discrete": self.discrete_,
+            "fallback_level": self.fallback_level_,
+            "best_iteration": self.best_iteration_,
+            "n_train_rows": self.n_train_rows_,
+            "notes": self.notes_,
+            "calibrator": self.calibrator_.to_dict(),
+        }
+        (folder / "forecaster.json").write_text(json.dumps(meta, indent=1, default=str))
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Forecaster:
+        """A Forecaster saved by :meth:`save`."""
+        from shelfcast.errors import ModelNotFoundError
+
+        folder = Path(folder)
+        missing = [f for f in _FILES if not (folder / f).exists()]
+        if missing:
+            raise ModelNotFoundError(
+                f"{folder} does not hold a saved forecaster (missing {', '.join(missing)})",
+                details={"folder": str(folder), "missing": missing},
+            )
+        meta = json.loads((folder / "forecaster.json").read_text())
+        params = dict(meta["params"])
+        params["quantiles"] = tuple(params["quantiles"])
+        self = cls(**params)
+        self.booster_ = xgb.Booster()
+        self.booster_.load_model(folder / "booster.ubj")
+        self.state_ = pl.read_parquet(folder / "state.parquet")
+        tables = {
+            n: pl.read_parquet(folder / f"{n}.parquet") if (folder / f"{n}.parquet").exists() else None
+            for n in ("events", "stores", "items", "weather")
+        }
+        self.covariates_ = meta["covariates"]
+        self.spec_ = FeatureSpec(
+            covariates=self.covariates_, country=meta["country"], categories=meta["categories"],
+            row_features=meta["row_features"], **tables,
+        )
+        self.last_date_ = date.fromisoformat(meta["last_date"])
+        self.first_date_ = date.fromisoformat(meta["first_date"])
+        self.discrete_ = meta["discrete"]
+        self.fallback_level_ = meta["fallback_level"]
+        self.best_iteration_ = meta["best_iteration"]
+        self.n_train_rows_ = meta["n_train_rows"]
+        self.notes_ = meta["notes"]
+        self.calibrator_ = QuantileCalibrator.from_dict(meta["calibrator"])
+        return self
