@@ -6,7 +6,7 @@ import sys
 import pytest
 
 CORE = ["shelfcast.data", "shelfcast.features", "shelfcast.forecast", "shelfcast.replenish",
-        "shelfcast.live", "shelfcast.config", "shelfcast.errors"]
+        "shelfcast.config", "shelfcast.errors"]
 EDGES = ["django", "streamlit", "pyspark", "httpx", "rest_framework", "channels"]
 
 
