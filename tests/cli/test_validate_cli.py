@@ -34,8 +34,8 @@ def test_errors_exit_1_and_come_before_warnings(tmp_path: Path) -> None:
     assert result.exit_code == 1
     out = result.output
     assert "2 errors" in out
-    assert "column 'sales': negative sales in 1 row (rows 1; values -3.0)" in out
-    assert "column 'sales': not a number in 1 row (rows 2; values 'abc')" in out
+    assert "column 'sales': negative sales in 1 row (row 1; value -3.0)" in out
+    assert "column 'sales': not a number in 1 row (row 2; value 'abc')" in out
     assert out.index("2 errors") < out.index("1 warning")
     assert "not valid (2 errors)" in out
 

@@ -193,7 +193,7 @@ def test_text_in_a_number_column_names_rows_and_values(tmp_path: Path) -> None:
     with pytest.raises(
         DataValidationError,
         match=r"column 'Quantity': 1 value\(s\) cannot be read "
-        r"as a number \(rows 1; values 'one'\)",
+        r"as a number \(row 1; value 'one'\)",
     ):
         ingest(EXAMPLES / "myanmar.yaml", [path], tmp_path / "out")
 

@@ -1,8 +1,9 @@
 """``shelfcast demo``: the whole system on the embedded defaults, from nothing.
 
-Today the system is the core: it generates the sample chain into the workspace (once),
-validates it, summarises it, and forecasts the next weeks. Later parts (server,
-dashboard, simulator) join here as they land.
+It generates the sample chain into the workspace (once), validates it, summarises it,
+forecasts the next weeks, loads it into the database, and starts the API and the
+dashboard as separate processes, until Ctrl-C. ``--smoke`` does the same on a tiny
+chain and free ports, checks each part answers, and exits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import typer
 from rich.table import Table
 
 from shelfcast.cli._common import console, handle_errors, settings_from_env
+from shelfcast.cli.system import System, free_port
+from shelfcast.cli.system import run as system_run
 from shelfcast.data.dataset import Dataset
 from shelfcast.data.schema import DATE, ITEM, SALES, STORE
 from shelfcast.data.tables import write_table
@@ -60,7 +63,50 @@ def demo(
     console.print(_table(forecast.head(8)))
     if smoke:
         _check_forecast(forecast, dataset)
-        console.print("[green]smoke: every part answered[/]")
+    _serve(folder, settings_home=settings.home, smoke=smoke)
+
+
+def _serve(folder: Path, *, settings_home: Path, smoke: bool) -> None:
+    """Load the sample into the database, start the API and the dashboard, and wait."""
+    console.print(f"\nLoading {folder} into the database ...")
+    system_run("load", str(folder))
+    token = system_run("token", "create", "--role", "admin", "--name", "demo").strip()
+    system = System(
+        api_port=free_port() if smoke else 8000,
+        dashboard_port=free_port() if smoke else 8501,
+        token=token,
+        log_dir=settings_home / "logs",
+    )
+    try:
+        with console.status("Starting the API and the dashboard ..."):
+            system.start()
+        if smoke:
+            _check_system(system)
+            console.print("[green]smoke: every part answered[/]")
+            return
+        console.print(
+            f"\n[bold]shelfcast is up[/]\n"
+            f"  API        {system.api_url}/api/  (docs: {system.api_url}/api/docs/)\n"
+            f"  dashboard  {system.dashboard_url}/\n"
+            f"  token      {token}  (role admin; send it as 'Authorization: Token <key>')\n"
+            f"  logs       {system.log_dir}\n"
+            "Press Ctrl-C to stop.",
+            highlight=False, soft_wrap=True,
+        )
+        system.wait()
+    except KeyboardInterrupt:
+        console.print("\nstopping ...")
+    finally:
+        system.stop()
+
+
+def _check_system(system: System) -> None:
+    """The smoke check of the running parts: the API serves the loaded sales with a token."""
+    answer = system.get("/api/sales/?page_size=1")
+    if answer.status_code != 200 or not answer.json().get("count"):
+        raise ShelfcastError(
+            f"smoke: GET /api/sales/ answered {answer.status_code}: {answer.text[:300]}"
+        )
 
 
 def _print_summary(dataset: Dataset, folder: Path) -> None:

@@ -12,7 +12,7 @@ from collections import Counter
 import polars as pl
 
 from shelfcast.data.mapping import DropRule, TimeSpec
-from shelfcast.data.report import MAX_EXAMPLES
+from shelfcast.data.report import MAX_EXAMPLES, quote_rows
 from shelfcast.errors import DataValidationError, MappingError
 
 __all__ = [
@@ -176,7 +176,7 @@ def _raise_unreadable(
     rows = first[ROW].to_list()
     raise DataValidationError(
         f"{label}, column {what!r}: {bad.height:,} value(s) cannot be read as {expected} "
-        f"(rows {', '.join(map(str, rows))}; values {', '.join(repr(v) for v in values)})",
+        f"({quote_rows(rows, values, count=bad.height)})",
         details={
             "source": label,
             "column": what,

@@ -7,14 +7,25 @@ them from its second line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from shelfcast.errors import DataValidationError
 
-__all__ = ["Issue", "ValidationReport", "MAX_EXAMPLES"]
+__all__ = ["Issue", "ValidationReport", "MAX_EXAMPLES", "quote_rows"]
 
 MAX_EXAMPLES = 5
 """How many row numbers and values an issue quotes."""
+
+
+def quote_rows(rows: Sequence[int], values: Sequence[Any] = (), *, count: int | None = None) -> str:
+    """``row 4; value -2.0`` or ``rows 3, 17, ...; values 'x', 'y'``: the examples an issue quotes."""
+    many = len(rows) > 1 or (count or 0) > 1
+    more = ", ..." if count is not None and count > len(rows) else ""
+    text = f"{'rows' if many else 'row'} {', '.join(map(str, rows))}{more}"
+    if values:
+        text += f"; {'values' if len(values) > 1 else 'value'} {', '.join(repr(v) for v in values)}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -35,11 +46,7 @@ class Issue:
         where = self.file + (f", column {self.column!r}" if self.column else "")
         text = f"{where}: {self.message}"
         if self.rows:
-            more = "" if self.count <= len(self.rows) else ", ..."
-            text += f" (rows {', '.join(map(str, self.rows))}{more}"
-            if self.values:
-                text += f"; values {', '.join(repr(v) for v in self.values)}"
-            text += ")"
+            text += f" ({quote_rows(self.rows, self.values, count=self.count)})"
         if self.expected:
             text += f"; expected {self.expected}"
         return text
