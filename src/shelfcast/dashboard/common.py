@@ -1,0 +1,94 @@
+"""What every page shares: the header, the connection, errors shown with ``st.error``, the
+empty state, filters and download buttons. UI only; the API is reached through
+``data_access``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from shelfcast.dashboard import data_access as da
+
+__all__ = [
+    "EMPTY_HINT", "page_header", "api_errors", "call", "empty_state", "frozen",
+    "download_buttons", "pct_change", "fmt_pct",
+]
+
+T = TypeVar("T")
+
+EMPTY_HINT = ("No data yet: run `shelfcast generate data/demo` then `shelfcast load data/demo` "
+              "(the server's database), or upload a dataset.")
+
+
+def page_header(title: str, caption: str) -> da.Connection:
+    """The title and caption of a page; returns the connection to the API."""
+    st.title(title)
+    st.caption(caption)
+    return da.connection()
+
+
+@contextmanager
+def api_errors() -> Iterator[None]:
+    """An API error inside becomes ``st.error`` with the server's message, and the page stops."""
+    try:
+        yield
+    except da.DashboardError as exc:
+        st.error(f"The API answered with an error: {exc.message}", icon=":material/error:")
+        st.stop()
+
+
+def call(loader: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``loader(*args, **kwargs)``; an API error is shown with ``st.error`` and stops the page."""
+    with api_errors():
+        return loader(*args, **kwargs)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def empty_state(what: str, hint: str = EMPTY_HINT) -> None:
+    st.info(f"{what} {hint}", icon=":material/info:")
+
+
+def frozen(filters: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Filters as a hashable, ordered tuple (a cache key); empty values dropped."""
+    out = []
+    for key, value in sorted(filters.items()):
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        if isinstance(value, list | tuple | set):
+            value = tuple(sorted(str(v) for v in value))
+        elif isinstance(value, date):
+            value = value.isoformat()
+        out.append((key, value))
+    return tuple(out)
+
+
+@st.cache_data(ttl=da.READ_TTL_S, show_spinner=False)
+def _download(conn: da.Connection, path: str, filters: tuple[tuple[str, Any], ...],
+              fmt: str) -> bytes:
+    return da.download(conn, path, dict(filters), fmt)
+
+
+def download_buttons(conn: da.Connection, path: str, filters: tuple[tuple[str, Any], ...],
+                     name: str, key: str) -> None:
+    """A format choice and a download button for the whole selection (the API's ``?format=``)."""
+    left, right = st.columns([2, 1])
+    fmt = left.radio("Download as", ["csv", "parquet", "xlsx"], horizontal=True,
+                     key=f"{key}_format")
+    data = call(_download, conn, path, filters, fmt)
+    right.download_button(f"Download {name}.{fmt}", data=data, file_name=f"{name}.{fmt}",
+                          mime=da.DOWNLOAD_TYPES[fmt], key=f"{key}_download",
+                          icon=":material/download:")
+
+
+def pct_change(new: float | None, old: float | None) -> float | None:
+    if new is None or old is None or old == 0:
+        return None
+    return (new - old) / abs(old) * 100.0
+
+
+def fmt_pct(value: float | None) -> str | None:
+    return None if value is None else f"{value:+.1f}%"

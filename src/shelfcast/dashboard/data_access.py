@@ -1,0 +1,248 @@
+"""The one module that talks to the API (over HTTP, with httpx).
+
+The base URL is ``SHELFCAST_API_URL`` (default ``http://127.0.0.1:8000``) and the token
+``SHELFCAST_TOKEN`` (sent as ``Authorization: Token <key>``), both read at each call so a
+test or a user can change them without restarting. Reads follow the API's pagination
+(``{"count", "next", "previous", "results"}``, pages of up to 10,000 rows) into pandas frames.
+Every API error becomes a :class:`DashboardError` carrying the server's message, which the
+pages show with ``st.error`` (never a traceback).
+
+The ``load_*`` functions are the cached loaders the pages use (``st.cache_data``; the live
+ones keep their answer two seconds, the others a minute). The connection (URL and token) is
+part of every cache key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pandas as pd
+import streamlit as st
+
+__all__ = [
+    "DEFAULT_API_URL", "PAGE_SIZE", "DashboardError", "Connection", "connection",
+    "get_json", "fetch_frame", "download", "endpoint_available",
+    "load_health", "load_live", "load_sales", "load_top", "load_forecasts", "load_inventory",
+    "load_orders", "load_alerts", "load_keys", "load_item_categories",
+]
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+PAGE_SIZE = 10_000
+MAX_ROWS = 500_000  # a safety net: the dashboard never pulls more than this in one read
+TIMEOUT_S = 60.0
+LIVE_TTL_S = 2
+READ_TTL_S = 60
+
+DOWNLOAD_TYPES = {
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass
+class DashboardError(Exception):
+    """An API call that failed: the server's ``message`` (or what went wrong on the way)."""
+
+    message: str
+    status: int | None = None
+    code: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the API is and the token to send (hashable: part of the cache keys)."""
+
+    url: str
+    token: str | None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.token}"} if self.token else {}
+
+
+def connection() -> Connection:
+    """The connection from the environment (``SHELFCAST_API_URL``, ``SHELFCAST_TOKEN``)."""
+    url = os.environ.get("SHELFCAST_API_URL", "").strip() or DEFAULT_API_URL
+    token = os.environ.get("SHELFCAST_TOKEN", "").strip() or None
+    return Connection(url=url.rstrip("/"), token=token)
+
+
+def _clean(params: dict[str, Any] | None) -> dict[str, str]:
+    """Drop empty filters; lists become the API's comma-separated values."""
+    out: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        if isinstance(value, list | tuple | set):
+            value = ",".join(str(v) for v in value)
+        out[key] = str(value)
+    return out
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    message = body.get("message") or f"the API answered {response.status_code}"
+    if response.status_code == 401:
+        message += " (set SHELFCAST_TOKEN to a token's key: shelfcast token create --role viewer)"
+    raise DashboardError(message=message, status=response.status_code, code=body.get("error"),
+                         details=body.get("details") or {})
+
+
+def _request(conn: Connection, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
+    url = path if path.startswith("http") else f"{conn.url}{path}"
+    try:
+        response = httpx.get(url, params=_clean(params) if params is not None else None,
+                             headers=conn.headers, timeout=TIMEOUT_S)
+    except httpx.HTTPError as exc:
+        raise DashboardError(
+            message=f"cannot reach the API at {conn.url} ({exc.__class__.__name__}); is "
+                    "`shelfcast serve` running, and is SHELFCAST_API_URL right?") from None
+    _raise_for(response)
+    return response
+
+
+def get_json(conn: Connection, path: str, params: dict[str, Any] | None = None) -> Any:
+    """One GET answered with JSON."""
+    response = _request(conn, path, params)
+    try:
+        return response.json()
+    except ValueError:
+        raise DashboardError(message=f"the API answered {path} with something other than "
+                                     "JSON", status=response.status_code) from None
+
+
+def fetch_frame(conn: Connection, path: str, params: dict[str, Any] | None = None
+                ) -> pd.DataFrame:
+    """Every page of a paginated read, as one frame (no rows: an empty frame)."""
+    query = dict(params or {}, page_size=PAGE_SIZE)
+    body = get_json(conn, path, query)
+    rows: list[dict[str, Any]] = list(body.get("results", []))
+    next_url = body.get("next")
+    while next_url and len(rows) < MAX_ROWS:
+        body = get_json(conn, next_url)
+        rows.extend(body.get("results", []))
+        next_url = body.get("next")
+    return pd.DataFrame(rows)
+
+
+def download(conn: Connection, path: str, params: dict[str, Any] | None, fmt: str) -> bytes:
+    """The whole selection as one file, by the API's ``?format=csv|parquet|xlsx``."""
+    if fmt not in DOWNLOAD_TYPES:
+        raise DashboardError(message=f"unknown format {fmt!r}; one of {sorted(DOWNLOAD_TYPES)}")
+    return _request(conn, path, dict(params or {}, format=fmt)).content
+
+
+def endpoint_available(conn: Connection, path: str) -> bool:
+    """False when this server does not have the endpoint (404); other errors are raised."""
+    try:
+        _request(conn, path)
+    except DashboardError as exc:
+        if exc.status == 404:
+            return False
+        if exc.status == 405:  # there, for another method (POST)
+            return True
+        raise
+    return True
+
+
+def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        if column in frame.columns:
+            frame[column] = pd.to_datetime(frame[column], errors="coerce")
+    return frame
+
+
+# --- cached loaders ---------------------------------------------------------------------------
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_health(conn: Connection) -> dict[str, Any]:
+    return get_json(conn, "/api/health/")
+
+
+@st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
+def load_live(conn: Connection, store_id: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``/api/live/``: ``{"date", "stores": frame, "items": frame}`` (every page of items)."""
+    params = {"store_id": list(store_id), "page_size": PAGE_SIZE}
+    body = get_json(conn, "/api/live/", params)
+    rows = list(body.get("results", []))
+    next_url = body.get("next")
+    while next_url and len(rows) < MAX_ROWS:
+        page = get_json(conn, next_url)
+        rows.extend(page.get("results", []))
+        next_url = page.get("next")
+    return {"date": body.get("date"), "stores": pd.DataFrame(body.get("stores", [])),
+            "items": pd.DataFrame(rows)}
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_sales(conn: Connection, *, by: str = "day", group: str | None = None,
+               filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
+    """``/api/sales/`` (``by=day|week|month``, ``group=store|category|item``)."""
+    params = dict(filters, by=by, group=group)
+    return _dates(fetch_frame(conn, "/api/sales/", params), "date")
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_top(conn: Connection, *, group: str = "item",
+             filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
+    return fetch_frame(conn, "/api/sales/top/", dict(filters, group=group))
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_forecasts(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
+    frame = fetch_frame(conn, "/api/forecasts/", dict(filters))
+    if "quantiles" in frame.columns:  # the JSON keeps the quantiles as one dict column
+        quantiles = pd.json_normalize(frame.pop("quantiles").fillna({}).tolist())
+        frame = pd.concat([frame, quantiles.set_index(frame.index)], axis=1)
+    return _dates(frame, "date")
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_inventory(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
+    return _dates(fetch_frame(conn, "/api/inventory/", dict(filters)), "as_of",
+                  "next_arrival_date")
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_orders(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
+    return _dates(fetch_frame(conn, "/api/orders/", dict(filters)), "order_date", "arrival_date")
+
+
+@st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
+def load_alerts(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
+    return fetch_frame(conn, "/api/alerts/", dict(filters))
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_keys(conn: Connection) -> dict[str, list[str]]:
+    """The stores, items and categories that have sales (for the filters)."""
+    out: dict[str, list[str]] = {}
+    for group, column in (("store", "store_id"), ("item", "item_id"), ("category", "category")):
+        frame = fetch_frame(conn, "/api/sales/top/", {"group": group})
+        out[group] = sorted(frame[column].astype(str)) if column in frame.columns else []
+    return out
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_item_categories(conn: Connection) -> dict[str, str]:
+    """Each item's category (from the sales of each category)."""
+    out: dict[str, str] = {}
+    for category in load_keys(conn)["category"]:
+        frame = fetch_frame(conn, "/api/sales/top/", {"group": "item", "category": category})
+        out.update({str(item): category for item in frame.get("item_id", [])})
+    return out

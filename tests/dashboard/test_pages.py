@@ -1,0 +1,210 @@
+"""Each page of the dashboard, run by Streamlit's ``AppTest`` against a real API server over
+HTTP (tests/plugins/dashboard.py): no exception, and the figures shown agree with the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import shelfcast.dashboard
+from tests.plugins.dashboard import ApiServer
+
+DASHBOARD = Path(shelfcast.dashboard.__file__).parent
+PAGES = DASHBOARD / "views"
+TIMEOUT_S = 300  # the machine is shared; this is a hang guard, not a measurement
+
+
+def _api(api: ApiServer, path: str, **params: object) -> dict:
+    response = httpx.get(f"{api.url}{path}", params={**params, "page_size": 10_000},
+                         headers={"Authorization": f"Token {api.key}"}, timeout=120)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def run_page(page: str, api: ApiServer, monkeypatch: pytest.MonkeyPatch,
+             token: str | None = None) -> AppTest:
+    monkeypatch.setenv("SHELFCAST_API_URL", api.url)
+    monkeypatch.setenv("SHELFCAST_TOKEN", api.key if token is None else token)
+    at = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT_S)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, [m.label for m in at.metric]
+    return found[0]
+
+
+def charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+def test_the_entry_routes_to_the_live_page(dashboard_api: ApiServer,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHELFCAST_API_URL", dashboard_api.url)
+    monkeypatch.setenv("SHELFCAST_TOKEN", dashboard_api.key)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=TIMEOUT_S)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Live"
+
+
+def test_live_shows_todays_units_per_store(dashboard_api: ApiServer,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("live.py", dashboard_api, monkeypatch)
+    live = _api(dashboard_api, "/api/live/")
+    assert live["stores"], "the fixture posted till lines"
+    assert metric(at, "Business day") == live["date"]
+    assert metric(at, "Units today") == f"{sum(s['units'] for s in live['stores']):,.0f}"
+    today = _api(dashboard_api, "/api/forecasts/", date_from=live["date"],
+                 date_to=live["date"])["results"]
+    assert today, "the fixture published forecasts for the live day"
+    assert metric(at, "Forecast for today") == f"{sum(r['forecast'] for r in today):,.0f}"
+    assert len(charts(at)) == 2  # units per store; so far against the forecast
+    assert at.toggle(key="live_pause").value is False
+    # The latest alerts: one per store in the fixture.
+    assert len(at.dataframe) == 2  # the items, the alerts
+    assert len(at.dataframe[1].value) == 3
+    at.toggle(key="live_pause").set_value(True).run()
+    assert not at.exception
+    assert any("Paused" in c.value for c in at.caption)
+
+
+def test_sales_trends_chart_and_totals(dashboard_api: ApiServer,
+                                       chain_tables: dict[str, pl.DataFrame],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("sales_trends.py", dashboard_api, monkeypatch)
+    assert len(charts(at)) == 1
+    end = chain_tables["sales"]["date"].max()
+    start = end - timedelta(days=89)
+    sales = _api(dashboard_api, "/api/sales/", group="store", date_from=start.isoformat(),
+                 date_to=end.isoformat())["results"]
+    at.date_input(key="trends_range").set_value((start, end)).run()
+    assert not at.exception
+    assert metric(at, "Units sold in range") == f"{sum(r['sales'] for r in sales):,.0f}"
+    changes = at.dataframe[0].value
+    assert sorted(changes["store_id"]) == sorted({r["store_id"] for r in sales})
+    assert {"week-over-week %", "year-over-year %"} <= set(changes.columns)
+    at.radio(key="trends_group").set_value("category").run()
+    assert not at.exception and len(charts(at)) == 1
+
+
+def test_top_sellers_ranks_as_the_api(dashboard_api: ApiServer,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("top_sellers.py", dashboard_api, monkeypatch)
+    assert len(charts(at)) == 1
+    start, end = at.date_input(key="top_range").value
+    top = _api(dashboard_api, "/api/sales/top/", date_from=start.isoformat(),
+               date_to=end.isoformat())["results"]
+    table = at.dataframe[0].value
+    assert list(table["item_id"]) == [r["item_id"] for r in top[:10]]
+    assert list(table["units"]) == pytest.approx([r["sales"] for r in top[:10]])
+    total = sum(r["sales"] for r in top)
+    assert list(table["share %"]) == pytest.approx([r["sales"] / total * 100 for r in top[:10]])
+    assert table["revenue"].notna().all()  # the chain has prices
+    stores = at.multiselect(key="top_stores").options
+    at.multiselect(key="top_stores").set_value([stores[0]]).run()
+    assert not at.exception
+    one = _api(dashboard_api, "/api/sales/top/", date_from=start.isoformat(),
+               date_to=end.isoformat(), store_id=stores[0])["results"]
+    assert metric(at, "Units sold in range") == f"{sum(r['sales'] for r in one):,.0f}"
+    at.radio(key="top_group").set_value("category").run()
+    assert not at.exception
+    per_category = _api(dashboard_api, "/api/sales/top/", group="category",
+                        date_from=start.isoformat(), date_to=end.isoformat(),
+                        store_id=stores[0])["results"]
+    table = at.dataframe[0].value
+    assert list(table["category"]) == [r["category"] for r in per_category][:10]
+    assert table["revenue"].notna().all()
+
+
+def test_forecasts_chart_band_and_actuals(dashboard_api: ApiServer,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("forecasts.py", dashboard_api, monkeypatch)
+    store = at.selectbox(key="forecast_store").value
+    item = at.selectbox(key="forecast_item").value
+    published = _api(dashboard_api, "/api/forecasts/", store_id=store, item_id=item)["results"]
+    assert metric(at, "Forecast days") == str(len(published)) == "14"
+    figure = charts(at)[0].proto.spec
+    for name in ('"sales"', '"forecast"', '"q10-q90"'):
+        assert name in figure
+    # Seven forecast days (the last week of sales) have their actuals.
+    assert len(at.dataframe[0].value) == 7
+    assert at.get("download_button")
+
+
+def test_inventory_days_of_cover_and_alerts(dashboard_api: ApiServer,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("inventory.py", dashboard_api, monkeypatch)
+    snapshots = _api(dashboard_api, "/api/inventory/")["results"]
+    pairs = {(r["store_id"], r["item_id"]) for r in snapshots}
+    assert metric(at, "Store-items") == str(len(pairs))
+    assert metric(at, "With an alert") == "3"
+    assert metric(at, "Units on hand") != "0"
+    table = at.dataframe[0].value
+    assert table["days of cover"].notna().any()
+    assert len(charts(at)) == 1
+    at.toggle(key="inventory_flagged").set_value(True).run()
+    assert not at.exception
+    flagged = at.dataframe[0].value
+    assert (flagged["alert"].notna() | flagged["low cover"]).all()
+
+
+def test_orders_lists_the_proposals(dashboard_api: ApiServer,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("orders.py", dashboard_api, monkeypatch)
+    orders = _api(dashboard_api, "/api/orders/")["results"]
+    assert metric(at, "Proposals") == str(len(orders)) == "3"
+    assert list(at.dataframe[0].value["reason"]) == [o["reason"] for o in orders]
+    assert at.get("download_button")
+    stores = at.multiselect(key="orders_stores").options
+    at.multiselect(key="orders_stores").set_value([stores[0]]).run()
+    assert not at.exception
+    assert metric(at, "Proposals") == "1"
+
+
+@pytest.mark.parametrize("page", ["models.py", "upload.py"])
+def test_pages_of_endpoints_still_to_come_say_so(page: str, dashboard_api: ApiServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = "/api/models/" if page == "models.py" else "/api/uploads/"
+    exists = httpx.get(f"{dashboard_api.url}{path}",
+                       headers={"Authorization": f"Token {dashboard_api.key}"}).status_code != 404
+    at = run_page(page, dashboard_api, monkeypatch)
+    said = " ".join(i.value for i in at.info)
+    assert ("isn't available on this server" in said) is not exists
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", ["live.py", "sales_trends.py", "top_sellers.py",
+                                  "forecasts.py", "inventory.py", "orders.py"])
+def test_an_empty_database_shows_what_to_do(page: str, empty_api: ApiServer,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page(page, empty_api, monkeypatch)
+    said = " ".join(i.value for i in at.info)
+    assert "shelfcast generate" in said and "shelfcast load" in said
+    assert not at.error
+
+
+def test_a_wrong_token_shows_the_servers_message(dashboard_api: ApiServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("sales_trends.py", dashboard_api, monkeypatch, token="not-a-key")
+    answer = httpx.get(f"{dashboard_api.url}/api/sales/",
+                       headers={"Authorization": "Token not-a-key"}).json()
+    assert len(at.error) == 1
+    assert answer["message"] in at.error[0].value
+    assert "SHELFCAST_TOKEN" in at.error[0].value
+
+
+def test_an_unreachable_api_is_an_error_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.plugins.dashboard import free_port
+
+    nowhere = ApiServer(url=f"http://127.0.0.1:{free_port()}", key="k", home=Path("."))
+    at = run_page("orders.py", nowhere, monkeypatch)
+    assert len(at.error) == 1 and "cannot reach the API" in at.error[0].value
