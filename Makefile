@@ -32,7 +32,7 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 bench: install
-	@echo "Benchmarks are run one by one; see benchmarks/README.md"
+	@echo "Benchmarks are run one by one: see benchmarks/RESULTS.md for each command"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

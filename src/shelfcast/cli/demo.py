@@ -60,7 +60,7 @@ def demo(
     out = settings.home / "forecasts" / ("demo-smoke.csv" if smoke else "demo.csv")
     write_table(forecast, out)
     console.print(f"\nA first forecast ({forecast.height:,} rows) is in [bold]{out}[/]:")
-    console.print(_table(forecast.head(8)))
+    console.print(_table(forecast.select(DATE, STORE, ITEM, "forecast", "q10", "q50", "q90").head(8)))
     if smoke:
         _check_forecast(forecast, dataset)
     _serve(folder, settings_home=settings.home, smoke=smoke)

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "shelfcast.cli.serve",
     "shelfcast.cli.token",
     "shelfcast.cli.load",
+    "shelfcast.cli.dashboard",
 )
 
 app = typer.Typer(
