@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.core.validators import RegexValidator
+from django.db.models import QuerySet
 from rest_framework import serializers
 
 __all__ = ["ReadFilters", "ReadFilterSerializer"]
@@ -21,6 +22,20 @@ class ReadFilters:
     category: list[str] | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    def apply(self, qs: QuerySet, *, date_field: str | None = "date") -> QuerySet:
+        """``qs`` narrowed to these filters; the dates apply to ``date_field`` (None: ignored)."""
+        if self.store_id:
+            qs = qs.filter(store_id__in=self.store_id)
+        if self.item_id:
+            qs = qs.filter(item_id__in=self.item_id)
+        if self.category:
+            qs = qs.filter(item__category__in=self.category)
+        if date_field and self.date_from:
+            qs = qs.filter(**{f"{date_field}__gte": self.date_from})
+        if date_field and self.date_to:
+            qs = qs.filter(**{f"{date_field}__lte": self.date_to})
+        return qs
 
 
 class _CommaList(serializers.CharField):

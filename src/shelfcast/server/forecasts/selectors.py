@@ -29,17 +29,7 @@ def published_forecast_map(*, pairs: set[tuple[str, str]], day: date
 def published_forecast_list(*, filters: ReadFilters) -> tuple[QuerySet, dict[str, str]]:
     """Published forecasts as the forecast file's rows (the ``quantiles`` dict expands into
     ``q10``, ``q50``... columns), with the model version that made them."""
-    qs = PublishedForecast.objects.all()
-    if filters.store_id:
-        qs = qs.filter(store_id__in=filters.store_id)
-    if filters.item_id:
-        qs = qs.filter(item_id__in=filters.item_id)
-    if filters.category:
-        qs = qs.filter(item__category__in=filters.category)
-    if filters.date_from:
-        qs = qs.filter(date__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(date__lte=filters.date_to)
+    qs = filters.apply(PublishedForecast.objects.all())
     rows = qs.order_by("store_id", "item_id", "date").values(
         "date", "store_id", "item_id", "forecast", "quantiles", "model_version__version")
     return rows, {"date": "date", "store_id": "store_id", "item_id": "item_id",

@@ -21,26 +21,12 @@ DAILY_COLUMNS = ("date", "store_id", "item_id", "sales", "price", "promo", "open
 GROUP_COLUMNS = {"store": "store_id", "item": "item_id", "category": "category"}
 
 
-def _filtered(qs: QuerySet, filters: ReadFilters, *, date_field: str = "date") -> QuerySet:
-    if filters.store_id:
-        qs = qs.filter(store_id__in=filters.store_id)
-    if filters.item_id:
-        qs = qs.filter(item_id__in=filters.item_id)
-    if filters.category:
-        qs = qs.filter(item__category__in=filters.category)
-    if filters.date_from:
-        qs = qs.filter(**{f"{date_field}__gte": filters.date_from})
-    if filters.date_to:
-        qs = qs.filter(**{f"{date_field}__lte": filters.date_to})
-    return qs
-
-
 def sales_list(*, filters: ReadFilters, by: str = "day", group: str | None = None
                ) -> tuple[QuerySet, dict[str, str]]:
     """Daily sales rows, or their sums per week (Monday) / month (its first day) and per
     store, category or item (``group``; default per store and item). Returns the rows (dicts)
     and their columns (output name -> key in the row)."""
-    qs = _filtered(DailySales.objects.all(), filters)
+    qs = filters.apply(DailySales.objects.all())
     keys = ("store_id", "item_id") if group is None else (GROUP_COLUMNS[group],)
     if by == "day" and group is None:
         return (qs.order_by("store_id", "item_id", "date").values(*DAILY_COLUMNS),
@@ -64,7 +50,7 @@ def sales_top_list(*, filters: ReadFilters, group: str = "item") -> tuple[QueryS
     """The best sellers over the filtered days: total sales per item (or store, category),
     largest first."""
     key = GROUP_COLUMNS[group]
-    qs = _filtered(DailySales.objects.all(), filters)
+    qs = filters.apply(DailySales.objects.all())
     if group == "category":
         qs = qs.annotate(category=F("item__category"))
     rows = qs.values(key).annotate(total=Sum("sales")).order_by("-total", key)
@@ -85,7 +71,7 @@ def live_day_get(*, on: date | None = None) -> date | None:
 
 
 def live_store_totals(*, day: date, filters: ReadFilters) -> list[dict[str, Any]]:
-    qs = _filtered(IntradayTotal.objects.filter(business_day=day), filters,
+    qs = filters.apply(IntradayTotal.objects.filter(business_day=day),
                    date_field="business_day")
     return [{"store_id": r["store_id"], "lines": int(r["total_lines"]),
              "units": float(r["total_units"])}
@@ -96,6 +82,6 @@ def live_store_totals(*, day: date, filters: ReadFilters) -> list[dict[str, Any]
 
 def live_item_totals(*, day: date, filters: ReadFilters) -> QuerySet:
     """Per store and item: what was ingested for ``day`` (``units``, ``lines``)."""
-    qs = _filtered(IntradayTotal.objects.filter(business_day=day), filters,
+    qs = filters.apply(IntradayTotal.objects.filter(business_day=day),
                    date_field="business_day")
     return qs.order_by("store_id", "item_id").values("store_id", "item_id", "units", "lines")
