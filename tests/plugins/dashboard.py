@@ -8,6 +8,7 @@ an empty database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -83,11 +84,9 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_LIMIT_S
     while True:
         assert process.poll() is None, log.read_text()
-        try:
+        with contextlib.suppress(httpx.TransportError):  # not listening yet
             if httpx.get(url, timeout=2).status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.25)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import contextlib
 import pytest
 
 __all__ = ["DB_BACKENDS", "django_db_setup", "db_backend", "django_database_config"]
@@ -39,10 +40,8 @@ def _use_database(config: dict[str, Any]) -> None:
     settings.DATABASES["default"] = config
     connections._settings = None  # type: ignore[attr-defined]
     connections.__dict__.pop("settings", None)  # a cached_property: read DATABASES again
-    try:
+    with contextlib.suppress(AttributeError):  # no connection was opened yet
         del connections["default"]
-    except AttributeError:
-        pass
 
 
 @pytest.fixture(scope="session", params=DB_BACKENDS)

@@ -4,6 +4,7 @@ till's ingest through an httpx client."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -59,11 +60,9 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, chain_dir: Path) -> I
         deadline = time.monotonic() + STARTUP_LIMIT_S
         while True:
             assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
+            with contextlib.suppress(httpx.TransportError):  # not listening yet
                 if httpx.get(f"{url}/api/health/", timeout=2).status_code == 200:
                     break
-            except httpx.TransportError:
-                pass
             assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
             time.sleep(0.2)
         yield Served(url, key, process)

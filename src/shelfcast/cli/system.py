@@ -6,6 +6,7 @@ commands a user would type, so the demo exercises exactly what ships.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -87,11 +88,9 @@ class System:
                     f"the {name} stopped while starting (exit {self.processes[name].returncode});"
                     f" see {self.log_dir / (name + '.log')}"
                 )
-            try:
+            with contextlib.suppress(httpx.TransportError):  # not listening yet
                 if httpx.get(url, timeout=2.0).status_code == 200:
                     return
-            except httpx.TransportError:
-                pass
             time.sleep(0.3)
         raise ShelfcastError(
             f"the {name} did not answer {url} within {STARTUP_TIMEOUT_S:.0f} s;"

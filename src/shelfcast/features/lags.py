@@ -9,6 +9,7 @@ never reads as zero demand.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import polars as pl
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 
-class LagTransform:
+class LagTransform(ABC):
     """A feature of the target's past: ``name(lag)`` and ``expr(y, lag, by)``."""
 
     prefix: str = ""
@@ -37,8 +38,9 @@ class LagTransform:
     def name(self, lag: int) -> str:
         return f"{self.prefix}_lag{lag}{self._params()}"
 
-    def expr(self, y: pl.Expr, lag: int, by: list[str]) -> pl.Expr:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def expr(self, y: pl.Expr, lag: int, by: list[str]) -> pl.Expr:
+        """The feature of ``y`` at ``lag`` days, computed within each group ``by``."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from abc import ABC, abstractmethod
+
 import polars as pl
 
 from shelfcast.config import DEFAULT_QUANTILES
@@ -75,7 +77,7 @@ def default_future(sales: pl.DataFrame, *, horizon: int) -> pl.DataFrame:
     return active.join(dates, how="cross").select(DATE, *SERIES).sort(*SERIES, DATE)
 
 
-class Baseline:
+class Baseline(ABC):
     """Shared machinery: the recent window, in-sample errors, quantiles, closed days.
 
     A subclass says how it forecasts with two expressions over the dense window sorted by
@@ -156,11 +158,13 @@ class Baseline:
         return out.select(DATE, *SERIES, *exprs).sort(*SERIES, DATE)
 
     # -- what a subclass defines -----------------------------------------------------------
+    @abstractmethod
     def _fitted(self) -> pl.Expr:
-        raise NotImplementedError
+        """The in-sample one-step forecast, as an expression over the history."""
 
+    @abstractmethod
     def _point(self, recent: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
-        raise NotImplementedError
+        """The point forecast for ``rows`` from the ``recent`` history."""
 
     # -- helpers ---------------------------------------------------------------------------
     def _check_fitted(self) -> None:

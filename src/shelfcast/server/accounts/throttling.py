@@ -16,8 +16,8 @@ __all__ = ["RoleRateThrottle"]
 class RoleRateThrottle(SimpleRateThrottle):
     scope = "role"
 
-    def __init__(self) -> None:  # the rate depends on the request's role: see allow_request
-        pass
+    def __init__(self) -> None:
+        """No rate yet: it depends on the request's role, so allow_request sets it."""
 
     def get_rate(self) -> str | None:
         return settings.SHELFCAST_THROTTLE_RATES.get(self.scope)
