@@ -182,3 +182,21 @@ def test_the_model_learns_the_weather_effect(chain: Dataset, chain_tables: dict[
     # season's turn, which the lagging level misses for every category); see
     # docs/forecasting.md, known limits.
     assert ratio("ice_cream") > 1.15
+
+
+def test_the_training_window_shrinks_to_the_history_row_budget() -> None:
+    days = pl.date_range(pl.date(2021, 1, 1), pl.date(2023, 12, 31), eager=True)
+    rng = np.random.default_rng(3)
+    sales = pl.concat(
+        pl.DataFrame({"date": days, "store_id": "S", "item_id": item,
+                      "sales": rng.poisson(5.0, len(days)).astype(float)})
+        for item in ("A", "B")
+    )
+    roomy = Forecaster(**SMALL, n_jobs=1).fit(Dataset(sales=sales))
+    assert roomy.window_days_ == 1461 and not any("max_history_rows" in n for n in roomy.notes_)
+    # 2 series x (window + 182 days of features) <= 1,400 rows: a 518-day window.
+    tight = Forecaster(**SMALL, n_jobs=1, max_history_rows=1_400).fit(Dataset(sales=sales))
+    assert tight.window_days_ == 518
+    assert any("max_history_rows" in n for n in tight.notes_)
+    # Never below a year, however tight the budget.
+    assert Forecaster(**SMALL, n_jobs=1, max_history_rows=10).fit(Dataset(sales=sales)).window_days_ == 365

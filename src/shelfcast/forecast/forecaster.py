@@ -69,8 +69,13 @@ class Forecaster:
     ----------
     max_horizon : longest horizon in days the model is trained for (longer ones reuse it).
     window_days : days of targets to train on (the most recent ones); features read up to
-        ``LOOKBACK_DAYS`` more before them.
-    valid_days : the last days held out for early stopping and quantile calibration.
+        ``LOOKBACK_DAYS`` more before them. Four years by default: every year of history
+        seen teaches the yearly pattern and older stores' ways to young ones (measured in
+        docs/forecasting.md), within ``max_history_rows``.
+    valid_days : the last days held out for early stopping and quantile calibration (8
+        weeks: the quantiles then see both calm and busy weeks).
+    max_history_rows : the training window shrinks (not below a year) so that series x
+        days of dense history stay below this: bounds memory and time on big chains.
     quantiles : levels of the quantile columns.
     country : ISO code for public holidays (``holidays`` package); None: the dataset's events only.
     tweedie_variance_power : 1 is Poisson, towards 2 gamma; 1.2 suits intermittent counts.
@@ -91,8 +96,8 @@ class Forecaster:
         self,
         *,
         max_horizon: int = 56,
-        window_days: int = 365,
-        valid_days: int = 28,
+        window_days: int = 1461,
+        valid_days: int = 56,
         quantiles: tuple[float, ...] = DEFAULT_QUANTILES,
         country: str | None = None,
         tweedie_variance_power: float = 1.2,
@@ -107,6 +112,7 @@ class Forecaster:
         max_bin: int = 127,
         refit: bool = True,
         max_rows: int = 4_000_000,
+        max_history_rows: int = 20_000_000,
         n_jobs: int | None = None,
         random_state: int = 0,
         xgb_params: dict[str, Any] | None = None,
@@ -128,6 +134,7 @@ class Forecaster:
         self.max_bin = max_bin
         self.refit = refit
         self.max_rows = max_rows
+        self.max_history_rows = max_history_rows
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.xgb_params = xgb_params
@@ -185,7 +192,8 @@ class Forecaster:
         self.last_date_ = last
         self.first_date_ = sales[DATE].min()
         spec = self._spec(dataset, last)
-        start = last - timedelta(days=self.window_days + LOOKBACK_DAYS)
+        self.window_days_ = self._window(sales)
+        start = last - timedelta(days=self.window_days_ + LOOKBACK_DAYS)
         history = dense_history(sales, self.covariates_, end=last, start=start)
         self.discrete_ = bool((sales[SALES] == sales[SALES].round()).all())
         spec.categories = self._categories(spec, history, last)
@@ -194,7 +202,7 @@ class Forecaster:
         rng = np.random.default_rng(self.random_state)
         # Big chains: sample target rows chunk by chunk, before any matrix is built, so that
         # memory follows max_rows rather than the chain's size.
-        first_target = last - timedelta(days=self.window_days - 1)
+        first_target = last - timedelta(days=self.window_days_ - 1)
         n_targets = history.filter(pl.col(DATE) >= first_target).height
         keep = min(1.0, self.max_rows / max(n_targets, 1))
         parts = [
@@ -217,6 +225,19 @@ class Forecaster:
         levels = np.exp(margin[kind != 1])
         self.fallback_level_ = float(np.median(levels)) if levels.size else 1.0
         return self
+
+    def _window(self, sales: pl.DataFrame) -> int:
+        """Days of targets: ``window_days``, shorter (not below a year) on chains so big
+        that their dense history would pass ``max_history_rows``."""
+        n_series = max(sales.select(STORE, ITEM).n_unique(), 1)
+        affordable = self.max_history_rows // n_series - LOOKBACK_DAYS
+        window = max(min(self.window_days, affordable), min(self.window_days, 365))
+        if window < self.window_days:
+            self.notes_.append(
+                f"trained on the last {window} days (not {self.window_days}): {n_series:,} series "
+                f"x more days would pass max_history_rows={self.max_history_rows:,}"
+            )
+        return window
 
     def _spec(self, dataset: Dataset, last: date) -> FeatureSpec:
         stores, items = prepare_statics(dataset.stores, dataset.items)
@@ -271,7 +292,7 @@ class Forecaster:
         frame = spec.frame(chunk)
         if not spec.row_features:
             spec.row_features = row_feature_columns(frame.columns, spec)
-        first_target = last - timedelta(days=self.window_days - 1)
+        first_target = last - timedelta(days=self.window_days_ - 1)
         cutoff = last - timedelta(days=self.valid_days)
         info = frame.select(
             pl.col(Y).is_not_null() & (pl.col(DATE) >= first_target), pl.col(DATE), pl.col(POS)
