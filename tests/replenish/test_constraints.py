@@ -61,17 +61,45 @@ def test_orders_obey_every_rule(means, dispersion, policy, **columns) -> None:
     assert np.all(reached | order.unreachable | (q < need.raw) | (need.raw == 0))
 
 
-def test_pack_rounding_is_to_the_nearest_whole_pack() -> None:
+def test_packs_round_up_when_rounding_down_would_miss_the_target() -> None:
     fc = forecast_frame(np.full((3, 5), 10.0), np.full((3, 5), 10.0))
     inv = inventory_frame(3, on_hand=0.0, pack_size=[12, 12, 1], lead_time_days=2,
                           review_period_days=1)
     sku = prepare_inputs(fc, inv, settings=Settings())
     need = policy_need(sku)
     order = apply_constraints(sku, need)
-    # S = q95 of Poisson(30) = 39 -> 39 / 12 = 3.25 -> 3 packs.
+    # S = q95 of Poisson(30) = 39 -> 39 / 12 = 3.25; 3 packs (36) miss S, so 4 packs.
     assert need.target.tolist() == [39.0, 39.0, 39.0]
-    assert order.quantity.tolist() == [36.0, 36.0, 39.0]
-    assert order.rounded.tolist() == [True, True, False]
+    assert order.quantity.tolist() == [48.0, 48.0, 39.0]
+    assert order.rounded_up.tolist() == [True, True, False]
+    assert (order.achieved_service[:2] >= 0.95).all()
+
+
+def test_packs_round_to_the_nearest_when_rounding_down_still_meets_the_target() -> None:
+    # (s, S): s = 39 (q95 of Poisson(30)), S = s + a week (70) = 109 = 9.08 packs of 12.
+    # Down to 9 packs (108) still clears s, so the nearest count stands; for (R, S) the
+    # order is S - position, so rounding down always misses S and it rounds up.
+    fc = forecast_frame(np.full((2, 12), 10.0), np.full((2, 12), 10.0))
+    inv = inventory_frame(2, on_hand=0.0, pack_size=12, lead_time_days=2,
+                          review_period_days=1, unit_cost=1.0)
+    sku = prepare_inputs(fc, inv, settings=Settings(), extra_days=7)
+    need = policy_need(sku, Policy.SS)
+    order = apply_constraints(sku, need)
+    assert need.raw.tolist() == [109.0, 109.0]
+    assert order.quantity.tolist() == [108.0, 108.0]
+    assert order.rounded.tolist() == [True, True]
+    assert order.rounded_up.tolist() == [False, False]
+    assert (need.position + order.quantity >= need.target).all()
+
+
+def test_a_reason_says_when_packs_were_rounded_up_for_the_target() -> None:
+    from shelfcast.replenish.proposals import propose
+
+    fc = forecast_frame(np.full((1, 5), 10.0), np.full((1, 5), 10.0))
+    inv = inventory_frame(1, on_hand=0.0, pack_size=12, lead_time_days=2, review_period_days=1)
+    orders = propose(fc, inv, settings=Settings()).orders
+    assert orders["quantity"].to_list() == [48.0]
+    assert "rounded up to 4 pack(s) of 12 to keep the 95 % target" in orders["reason"][0]
 
 
 def test_one_pack_that_does_not_fit_is_not_ordered_and_is_flagged() -> None:

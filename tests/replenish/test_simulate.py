@@ -69,8 +69,8 @@ def test_the_ideal_forecast_reaches_the_target_cycle_service_level(poisson_deman
     rate, demand = poisson_demand
     setup = _setup(demand)
     scores = simulate(setup, Oracle(rate), service_level=0.95)
-    # Lost sales (not back-orders) help a little; a one-day cycle at 95 % -> about 0.95.
-    assert abs(scores["cycle_service_level"] - 0.95) <= 0.02
+    # Within 1.5 points below; lost sales (not back-orders) lift it a little above.
+    assert 0.935 <= scores["cycle_service_level"] <= 0.975
     low = simulate(setup, Oracle(rate), service_level=0.8)
     assert low["avg_inventory_units"] < scores["avg_inventory_units"]
     assert low["fill_rate"] < scores["fill_rate"]
@@ -126,3 +126,40 @@ def test_replace_keeps_rules_untouched(poisson_demand) -> None:
     before = setup.rules.service_level.copy()
     simulate(replace(setup), Oracle(rate[:5]), service_level=0.5)
     np.testing.assert_array_equal(setup.rules.service_level, before)
+
+
+def test_cycles_are_scored_by_the_rule_that_shaped_their_order(poisson_demand) -> None:
+    rate, demand = poisson_demand
+    # Half the SKUs are perishable with a one-day shelf life and a three-day protection
+    # period: their orders are capped and their cycles fall short of the target.
+    life = np.where(np.arange(60) < 30, 1.0, np.nan)
+    setup = _setup(demand, shelf_life=life, pack_size=np.where(np.arange(60) < 30, 1.0, 5.0))
+    scores = simulate(setup, Oracle(rate), service_level=0.95)
+    counted = sum(scores[f"cycles_{c}"] for c in ("none", "packs", "min_order", "capacity",
+                                                   "shelf_life"))
+    assert scores["cycles_shelf_life"] > 0 and scores["cycles_packs"] > 0
+    # every scored cycle after the first deliveries has a cause
+    assert counted >= 0.95 * 60 * (setup.days - 14)
+    assert scores["cycle_service_level_shelf_life"] < scores["cycle_service_level_packs"]
+    # packs round up for the target: their cycles keep the service level
+    assert scores["cycle_service_level_packs"] >= 0.93
+
+
+class IndependentDays(Oracle):
+    """The oracle's daily means, with the window spread left uncalibrated."""
+
+    calibrate_windows = False
+
+
+def test_calibration_brings_lumpy_demand_back_to_the_target() -> None:
+    # Busy spells: every 3 days share a gamma multiplier, which independent days miss.
+    rng = np.random.default_rng(11)
+    rate = rng.uniform(2, 20, 80)
+    total = 84 + 150
+    block = np.arange(total) // 3
+    demand = rng.poisson(rate[:, None] * rng.gamma(4.0, 0.25, (80, block.max() + 1))[:, block])
+    setup = _setup(demand.astype(float), review_period=3, lead_time=2)
+    raw = simulate(setup, IndependentDays(rate), service_level=0.95, warmup=60)
+    calibrated = simulate(setup, Oracle(rate), service_level=0.95, warmup=60)
+    assert raw["cycle_service_level"] < 0.90
+    assert calibrated["cycle_service_level"] >= 0.935

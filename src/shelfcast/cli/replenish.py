@@ -78,6 +78,9 @@ def replenish_command(
         float | None,
         typer.Option(min=0.5, max=0.9999, help="Target where the inventory table has none."),
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local (this machine) or spark (the spark extra; docs/spark.md).")
+    ] = "local",
 ) -> None:
     """Propose orders (whole packs, minimum orders, shelf capacity, shelf life) and raise alerts.
 
@@ -94,6 +97,12 @@ def replenish_command(
     from shelfcast.data.load import load_dataset
     from shelfcast.replenish.proposals import propose
 
+    if engine == "spark":
+        from shelfcast.cli.spark_engine import replenish_on_spark
+
+        return replenish_on_spark(data_dir, out, forecast, alerts, policy, service_level)
+    if engine != "local":
+        raise ShelfcastError(f"--engine {engine!r}: expected local or spark")
     _check_out("--out", out)
     _check_out("--alerts", alerts)
     settings = settings_from_env(service_level=service_level)
@@ -110,7 +119,7 @@ def replenish_command(
         fc = _forecast_first(dataset, settings)
     proposals = propose(
         fc, dataset.inventory, settings=settings, as_of=dataset.last_date, sales=dataset.sales,
-        future=dataset.future, events=dataset.events, policy=policy,
+        future=dataset.future, events=dataset.events, items=dataset.items, policy=policy,
     )
     write_table(proposals.orders, out)
     if alerts is not None:
@@ -131,7 +140,9 @@ def _forecast_first(dataset, settings) -> pl.DataFrame:  # type: ignore[no-untyp
         from shelfcast.forecast.forecaster import Forecaster
     except ImportError as exc:  # pragma: no cover - the forecaster ships with the package
         raise ShelfcastError("the Forecaster is not available; pass --forecast FILE") from exc
-    inv = dataset.inventory
+    from shelfcast.replenish.inputs import with_item_attributes
+
+    inv = with_item_attributes(dataset.inventory, dataset.items)
     lead = inv["lead_time_days"].max() if "lead_time_days" in inv.columns else None
     review = inv["review_period_days"].max() if "review_period_days" in inv.columns else None
     shelf = inv["shelf_life_days"].max() if "shelf_life_days" in inv.columns else None

@@ -2,7 +2,8 @@
 
 1. Hard caps first: shelf capacity (``max_stock``: stock after the delivery may not exceed it)
    and, for perishables, the shelf-life cap (no more than sells before it expires).
-2. Whole packs: the nearest pack count that stays within the caps.
+2. Whole packs: the nearest pack count when rounding down still reaches the service target,
+   else the next count up; within the caps either way.
 3. Minimum order: a smaller non-zero order is raised to it only if that fits the caps and is
    worth it by cost; otherwise nothing is ordered.
 
@@ -39,6 +40,8 @@ class Order:
     """The shelf-life cap cut the order."""
     rounded: np.ndarray
     """Whole packs changed the quantity."""
+    rounded_up: np.ndarray
+    """Rounded up to whole packs, because rounding down would miss the target."""
     min_order_raised: np.ndarray
     min_order_skipped: np.ndarray
     """Below the minimum order and not raised (no fit, or not worth it): nothing ordered."""
@@ -119,11 +122,18 @@ def apply_constraints(
     capped_by_stock = (raw > cap) & (cap_stock <= cap_shelf)
     capped_by_shelf = (raw > cap) & (cap_shelf < cap_stock)
 
-    # 2. Whole packs: the nearest count, but never one that breaks a cap.
+    # 2. Whole packs: the nearest count when rounding down still reaches the target (the
+    # down-rounded units were safety to spare); otherwise up, so packs do not cost service;
+    # never a count that breaks a cap.
     max_packs = np.floor(np.where(np.isfinite(cap), cap, 1e15) / pack + 1e-9)
-    packs = np.minimum(np.floor(capped / pack + 0.5), max_packs)
+    down = np.floor(capped / pack + 1e-9)
+    nearest = np.floor(capped / pack + 0.5)
+    down_keeps_target = need.position + down * pack >= need.target - 1e-9
+    wanted = np.where(down_keeps_target, nearest, np.ceil(capped / pack - 1e-9))
+    packs = np.minimum(wanted, max_packs)
     qty = packs * pack
     rounded = qty != capped
+    rounded_up = qty > capped
 
     # 3. Minimum order: raise a small order to it when it fits and pays; else nothing.
     min_packs = np.ceil(sku.min_order / pack - 1e-9)
@@ -154,6 +164,7 @@ def apply_constraints(
         capped_by_stock=capped_by_stock,
         capped_by_shelf_life=capped_by_shelf,
         rounded=rounded & (qty > 0) & ~raise_,
+        rounded_up=rounded_up & rounded & (qty > 0) & ~raise_,
         min_order_raised=raise_,
         min_order_skipped=skip,
         unreachable=unreachable,

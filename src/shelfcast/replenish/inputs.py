@@ -21,7 +21,7 @@ from shelfcast.replenish.demand import fit_daily_variance
 
 __all__ = [
     "SkuArrays", "prepare_inputs", "forecast_matrix", "resolve_inventory",
-    "forecast_quantile_levels", "latest_prices", "sales_baseline",
+    "forecast_quantile_levels", "latest_prices", "sales_baseline", "with_item_attributes",
 ]
 
 
@@ -60,6 +60,9 @@ class SkuArrays:
     tail_mean: np.ndarray
     """One day's demand after the matrix ends (its last week's mean), for long windows."""
     tail_var: np.ndarray
+    window_var_factor: np.ndarray | None = None
+    """Per SKU, the protection-period variance over the sum of its days' variances, calibrated
+    on past forecast errors (``calibrate.py``); None: the days are taken as independent."""
 
     @property
     def tail(self) -> tuple[np.ndarray, np.ndarray]:
@@ -71,9 +74,10 @@ class SkuArrays:
 
     def take(self, rows: np.ndarray) -> SkuArrays:
         """The same problem for a subset of SKUs."""
-        return replace(
-            self, **{f: getattr(self, f)[rows] for f in self.__dataclass_fields__}
-        )
+        return replace(self, **{
+            f: None if getattr(self, f) is None else getattr(self, f)[rows]
+            for f in self.__dataclass_fields__
+        })
 
 
 def forecast_quantile_levels(forecast: pl.DataFrame) -> dict[float, str]:
@@ -133,16 +137,57 @@ def latest_prices(sales: pl.DataFrame | None) -> pl.DataFrame | None:
     )
 
 
+ITEM_ATTRIBUTES: tuple[tuple[str, pl.DataType], ...] = (
+    ("pack_size", pl.Int64()), ("unit_cost", pl.Float64()), ("shelf_life_days", pl.Float64()),
+)
+"""Columns DATA_FORMAT.md lets the items table hold for every store: the inventory row wins
+where it has a value, the items table fills its blanks, the settings' defaults the rest."""
+
+
+def with_item_attributes(inventory: pl.DataFrame, items: pl.DataFrame | None) -> pl.DataFrame:
+    """``inventory`` with blank pack sizes, unit costs and shelf lives taken from ``items``."""
+    if items is None or ITEM not in items.columns:
+        return inventory
+    present = [(c, t) for c, t in ITEM_ATTRIBUTES if c in items.columns]
+    if not present:
+        return inventory
+    attrs = items.select(pl.col(ITEM).cast(pl.String), *[pl.col(c) for c, _ in present])
+    for col, dtype in present:
+        # Items columns may have come in as text ("12"): a value that is not a number is
+        # named, not silently dropped.
+        typed = attrs[col].cast(dtype, strict=False) if attrs[col].dtype != dtype else attrs[col]
+        bad = attrs.with_row_index("_row").filter(typed.is_null() & attrs[col].is_not_null())
+        if bad.height:
+            raise DataValidationError(
+                f"items: column {col} has {bad.height} value(s) that are not numbers (first: "
+                f"row {bad['_row'][0] + 1}, item {bad[ITEM][0]!r}, value {bad[col][0]!r}); "
+                f"expected {'a whole number >= 1' if col == 'pack_size' else 'a number'}",
+                details={"file": "items", "column": col, "rows": bad.height},
+            )
+        attrs = attrs.with_columns(typed.alias(col))
+    attrs = attrs.unique(ITEM, keep="first").rename({c: f"_items_{c}" for c, _ in present})
+    joined = inventory.with_columns(pl.col(ITEM).cast(pl.String)).join(
+        attrs, on=ITEM, how="left")
+    return joined.with_columns([
+        (pl.coalesce(pl.col(c).cast(t), pl.col(f"_items_{c}")) if c in inventory.columns
+         else pl.col(f"_items_{c}")).alias(c)
+        for c, t in present
+    ]).drop([f"_items_{c}" for c, _ in present])
+
+
 def resolve_inventory(
     inventory: pl.DataFrame,
     *,
     settings: Settings,
     default_as_of: date,
     sales: pl.DataFrame | None = None,
+    items: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The inventory table with every column present, typed, and settings' defaults filled in,
-    plus the latest ``price`` from ``sales`` (NaN when unknown)."""
+    """The inventory table with every column present, typed, and defaults filled in (the
+    items table's pack size, unit cost and shelf life, then the settings), plus the latest
+    ``price`` from ``sales`` (NaN when unknown)."""
     _check_inventory(inventory)
+    inventory = with_item_attributes(inventory, items)
     inv = inventory.select(
         pl.col(STORE).cast(pl.String),
         pl.col(ITEM).cast(pl.String),
@@ -195,6 +240,7 @@ def prepare_inputs(
     settings: Settings,
     default_as_of: date | None = None,
     sales: pl.DataFrame | None = None,
+    items: pl.DataFrame | None = None,
     extra_days: int = 0,
 ) -> SkuArrays:
     """The arrays for every SKU of ``inventory``, with settings filling what the table leaves out.
@@ -217,7 +263,7 @@ def prepare_inputs(
         default_as_of = forecast[DATE].min() - timedelta(days=1)  # type: ignore[operator]
 
     inv = resolve_inventory(inventory, settings=settings, default_as_of=default_as_of,
-                            sales=sales)
+                            sales=sales, items=items)
     lead = inv["lead_time_days"].to_numpy()
     review = inv["review_period_days"].to_numpy()
     shelf = inv["shelf_life_days"].to_numpy()

@@ -60,6 +60,10 @@ def policy_need(
     protection = sku.lead_time + sku.review_period
     pm, pv = window_moments(sku.mean, sku.var, 0, protection)
     lm, lv = window_moments(sku.mean, sku.var, 0, sku.lead_time)
+    if sku.window_var_factor is not None:
+        # Days are not independent for lumpy demand: widen the sums as past errors say.
+        pv = pv * sku.window_var_factor
+        lv = lv * sku.window_var_factor
     target = nb_quantile(sku.service_level, pm, pv)
     position = sku.on_hand + sku.on_order
     if policy is Policy.RS:

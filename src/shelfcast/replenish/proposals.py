@@ -7,7 +7,7 @@ unless a rule needs saying (a minimum order not placed, a target out of reach).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -58,23 +58,30 @@ def propose(
     sales: pl.DataFrame | None = None,
     future: pl.DataFrame | None = None,
     events: pl.DataFrame | None = None,
+    items: pl.DataFrame | None = None,
     policy: Policy | str = Policy.RS,
     costs: CostModel | None = None,
     lot_days: int = 7,
+    window_var_factor: pl.DataFrame | None = None,
 ) -> Proposals:
     """Order proposals and alerts for every SKU of ``inventory``.
 
     ``as_of`` fills blank ``as_of`` cells (the command passes the last day of ``sales``);
     ``sales`` gives prices and the recent level the reasons compare with; ``future`` (promo)
-    and ``events`` name the driver of a change in demand.
+    and ``events`` name the driver of a change in demand; ``items`` fills blank pack sizes,
+    unit costs and shelf lives. ``window_var_factor`` (``store_id, item_id,
+    window_var_factor``, from ``calibrate.py`` on past forecast errors) widens the
+    protection-period spread of lumpy SKUs; without it the days are taken as independent.
     """
     settings = settings or Settings()
     costs = costs or CostModel()
     policy = Policy(policy)
     sku = prepare_inputs(
-        forecast, inventory, settings=settings, default_as_of=as_of, sales=sales,
+        forecast, inventory, settings=settings, default_as_of=as_of, sales=sales, items=items,
         extra_days=0 if policy is Policy.RS else lot_days,
     )
+    if window_var_factor is not None:
+        sku = replace(sku, window_var_factor=_factor_per_sku(sku, window_var_factor))
     need = policy_need(sku, policy, lot_days=lot_days)
     order = apply_constraints(sku, need, costs=costs)
     return Proposals(
@@ -82,6 +89,17 @@ def propose(
                             events=events),
         alerts=alerts_frame(sku, need, order),
     )
+
+
+def _factor_per_sku(sku: SkuArrays, factors: pl.DataFrame) -> np.ndarray:
+    """The calibration factor of each SKU in row order (1 where the frame has none)."""
+    keys = pl.DataFrame({STORE: _ids(sku.store_id), ITEM: _ids(sku.item_id)})
+    joined = keys.join(
+        factors.select(pl.col(STORE).cast(pl.String), pl.col(ITEM).cast(pl.String),
+                       pl.col("window_var_factor").cast(pl.Float64)),
+        on=[STORE, ITEM], how="left", maintain_order="left",
+    )
+    return joined["window_var_factor"].fill_null(1.0).fill_nan(1.0).to_numpy()
 
 
 def _dates(days: np.ndarray) -> pl.Series:
@@ -128,7 +146,8 @@ def orders_frame(
         "pack_size": s.pack_size, "min_order": s.min_order,
         "capped_by_stock": order.capped_by_stock[rows],
         "capped_by_shelf_life": order.capped_by_shelf_life[rows],
-        "rounded": order.rounded[rows], "min_order_raised": order.min_order_raised[rows],
+        "rounded": order.rounded[rows], "rounded_up": order.rounded_up[rows],
+        "min_order_raised": order.min_order_raised[rows],
         "min_order_skipped": order.min_order_skipped[rows],
         "unreachable": order.unreachable[rows],
         "start": _dates(order_date),

@@ -18,6 +18,7 @@ class ReasonCode(StrEnum):
     CAPPED_MAX_STOCK = "capped_max_stock"
     CAPPED_SHELF_LIFE = "capped_shelf_life"
     ROUNDED_TO_PACKS = "rounded_to_packs"
+    ROUNDED_UP_FOR_TARGET = "rounded_up_for_target"
     MIN_ORDER_RAISED = "min_order_raised"
     MIN_ORDER_SKIPPED = "min_order_skipped"
     SERVICE_UNREACHABLE = "service_unreachable"
@@ -83,7 +84,11 @@ def reason_expr(policy_is_up_to: bool) -> pl.Expr:
         pl.when(pl.col("capped_by_shelf_life")).then(
             pl.concat_str(pl.lit("capped to what sells within its "), _num("shelf_life"),
                           pl.lit("-day shelf life"))),
-        pl.when(pl.col("rounded")).then(
+        pl.when(pl.col("rounded_up")).then(
+            pl.concat_str(pl.lit("rounded up to "), _num("packs"), pl.lit(" pack(s) of "),
+                          _num("pack_size"), pl.lit(" to keep the "), _pct("target_level"),
+                          pl.lit(" % target")))
+        .when(pl.col("rounded")).then(
             pl.concat_str(pl.lit("rounded to "), _num("packs"), pl.lit(" pack(s) of "),
                           _num("pack_size"))),
         pl.when(pl.col("min_order_raised")).then(

@@ -29,8 +29,10 @@ from shelfcast.config import Settings
 from shelfcast.data.dataset import Dataset
 from shelfcast.data.schema import DATE, ITEM, SALES, STOCKOUT, STORE
 from shelfcast.errors import ShelfcastError
-from shelfcast.replenish.constraints import apply_constraints
+from shelfcast.replenish.calibrate import past_window_errors, variance_factor
+from shelfcast.replenish.constraints import Order, apply_constraints
 from shelfcast.replenish.costs import CostModel, fill_prices
+from shelfcast.replenish.demand import window_moments
 from shelfcast.replenish.inputs import SkuArrays, forecast_matrix, resolve_inventory
 from shelfcast.replenish.policies import Need, Policy, policy_need
 from shelfcast.replenish.textbook import (
@@ -49,9 +51,24 @@ __all__ = [
     "simulate_sweep",
     "inventory_at_fill_rate",
     "MAX_SHELF_LIFE_SIMULATED",
+    "RULE_CAUSES",
 ]
 
 MAX_SHELF_LIFE_SIMULATED = 60
+RULE_CAUSES: tuple[str, ...] = ("none", "packs", "min_order", "capacity", "shelf_life")
+"""What shaped a review's order, by increasing precedence: cycles are scored per cause, so
+the simulation shows which rule costs service (a cycle takes the cause of the order that
+opened it)."""
+
+
+def _order_cause(order: Order) -> np.ndarray:
+    """The most telling rule that changed each order, as an index into ``RULE_CAUSES``."""
+    cause = np.zeros(order.quantity.shape, dtype=np.int8)
+    cause[order.rounded] = 1
+    cause[order.min_order_raised | order.min_order_skipped] = 2
+    cause[order.capped_by_stock] = 3
+    cause[order.capped_by_shelf_life] = 4
+    return cause
 """Shelf lives longer than this are not tracked by age (nothing expires within a replay)."""
 
 
@@ -131,7 +148,7 @@ def setup_from_dataset(
             "at least 42 are needed to forecast from"
         )
     resolved = resolve_inventory(inv, settings=settings, default_as_of=first_sim,
-                                 sales=dataset.sales)
+                                 sales=dataset.sales, items=dataset.items)
     keys = resolved.select(STORE, ITEM)
     demand = _dense(dataset.sales, keys, first, last)
     n = keys.height
@@ -171,6 +188,8 @@ class TextbookSource:
     name = "textbook"
     policies = (Policy.RS,)
     """The method is order-up-to only."""
+    calibrate_windows = False
+    """The method of BENCHMARKS.md as written: sigma sqrt(L + R), no calibration."""
 
     def __init__(self, setup: SimulationSetup) -> None:
         self.setup = setup
@@ -317,6 +336,16 @@ def simulate(
     on_hand = np.zeros((n, days))
     wasted = np.zeros((n, days))
     ordered = np.zeros((n, days))
+    cause = np.full((n, days), -1, dtype=np.int8)
+    # What the source's forecast made of each review's protection window, to calibrate the
+    # spread of later windows on these errors (``calibrate.py``).
+    calibrated = getattr(source, "calibrate_windows", True)
+    protection = lead + review
+    window_mean = np.full((n, days), np.nan)
+    window_var = np.full((n, days), np.nan)
+    reviewed = np.zeros((n, days), dtype=bool)
+    cumulative = np.zeros((n, days + 1))
+    np.cumsum(setup.demand[:, start:start + days], axis=1, out=cumulative[:, 1:])
     perishable = np.isfinite(life)
     for d in range(days):
         t = start + d
@@ -353,22 +382,32 @@ def simulate(
                 mean=mean[rows], var=var[rows], tail_mean=tail, tail_var=tail_v,
                 as_of=np.full(rows.size, setup.dates[0] + t),
             )
+            if calibrated:
+                errors, model_var, known = past_window_errors(
+                    cumulative[rows], window_mean[rows], window_var[rows], reviewed[rows],
+                    protection[rows], d,
+                )
+                sku = replace(sku, window_var_factor=variance_factor(errors, model_var, known))
+                pm, pv = window_moments(mean[rows], var[rows], 0, protection[rows])
+                window_mean[rows, d], window_var[rows, d] = pm, pv
+                reviewed[rows, d] = True
             need = source.need(sku, policy)
             order = apply_constraints(sku, need, costs=costs)
             pipeline[rows, d + 1 + lead[rows]] += order.quantity
             ordered[rows, d] = order.quantity
+            cause[rows, d] = _order_cause(order)
 
     if score_rows is not None:
         keep = np.asarray(score_rows)
-        demand, sold, on_hand, wasted, ordered = (
-            a[keep] for a in (demand, sold, on_hand, wasted, ordered))
+        demand, sold, on_hand, wasted, ordered, cause = (
+            a[keep] for a in (demand, sold, on_hand, wasted, ordered, cause))
         rules, cost, margin = rules.take(keep), cost[keep], margin[keep]
     return _score(demand, sold, on_hand, wasted, ordered, rules, cost, margin, costs,
-                  warmup=min(warmup, days - 1))
+                  warmup=min(warmup, days - 1), cause=cause)
 
 
 def _score(  # type: ignore[no-untyped-def]
-    demand, sold, on_hand, wasted, ordered, rules, cost, margin, costs, *, warmup
+    demand, sold, on_hand, wasted, ordered, rules, cost, margin, costs, *, warmup, cause
 ) -> dict[str, float]:
     d, s, h, w = (a[:, warmup:] for a in (demand, sold, on_hand, wasted))
     n, days = d.shape
@@ -383,6 +422,23 @@ def _score(  # type: ignore[no-untyped-def]
     ids, inverse = np.unique(cycle_id.ravel(), return_inverse=True)
     had_short = np.bincount(inverse, weights=short.ravel(), minlength=ids.size) > 0
     had_demand = np.bincount(inverse, weights=d.ravel(), minlength=ids.size) > 0
+    # Each cycle opens with the delivery of the order placed on day cycle * R.
+    order_day = cycle * review[:, None]
+    valid = (order_day >= 0) & (order_day < cause.shape[1])
+    cell_cause = np.where(
+        valid,
+        cause[np.arange(n)[:, None], np.clip(order_day, 0, cause.shape[1] - 1)],
+        -1,
+    )
+    cycle_cause = np.full(ids.size, -1, dtype=np.int8)
+    cycle_cause[inverse] = cell_cause.ravel()
+    by_cause: dict[str, float] = {}
+    for code, name in enumerate(RULE_CAUSES):
+        hit = cycle_cause == code
+        by_cause[f"cycles_{name}"] = int(hit.sum())
+        by_cause[f"cycle_service_level_{name}"] = (
+            float(1.0 - had_short[hit].mean()) if hit.any() else float("nan")
+        )
     total_demand = d.sum()
     avg_inventory = h.sum(axis=0).mean()
     avg_demand = total_demand / days
@@ -408,6 +464,7 @@ def _score(  # type: ignore[no-untyped-def]
         "total_cost": float(holding + lost_margin + waste_cost),
         "skus": int(n),
         "days": int(days),
+        **by_cause,
     }
 
 
