@@ -9,9 +9,14 @@ from django.db.models import Q, QuerySet
 
 from shelfcast.server.api.filters import ReadFilters
 
-from shelfcast.server.forecasts.models import PublishedForecast
+from shelfcast.server.forecasts.models import ModelVersion, PublishedForecast
 
-__all__ = ["published_forecast_map", "published_forecast_list"]
+__all__ = ["published_forecast_map", "published_forecast_list", "model_version_list"]
+
+
+def model_version_list() -> QuerySet:
+    """Every registered model version, newest first."""
+    return ModelVersion.objects.order_by("-created_at", "-version")
 
 
 def published_forecast_map(*, pairs: set[tuple[str, str]], day: date

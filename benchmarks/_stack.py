@@ -1,0 +1,117 @@
+"""The real processes a server benchmark runs against: a throwaway PostgreSQL 15 cluster (as
+the ``postgres`` user, since its server refuses root; fsync off, as in the tests), the
+``shelfcast`` commands, and ``shelfcast serve`` on a free port.
+
+    with Postgres() as database_url, Server(env) as url: ...
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+__all__ = ["Postgres", "Server", "cli", "free_port", "machine"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(
+        f"*/bin/{name}"))), None)
+    if found is None:
+        raise SystemExit(f"{name} not found: install PostgreSQL 15 (make test does)")
+    return str(found)
+
+
+class Postgres:
+    """A throwaway cluster with one database ``bench``; its URL on enter."""
+
+    def __init__(self) -> None:
+        self.base = Path(tempfile.mkdtemp(prefix="shelfcast-bench-pg-"))
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.prefix:
+            entry = pwd.getpwnam("postgres")
+            os.chown(self.base, entry.pw_uid, entry.pw_gid)
+        self.port = free_port()
+
+    def __enter__(self) -> str:
+        data = self.base / "data"
+        subprocess.run([*self.prefix, _pg_tool("initdb"), "-D", str(data), "--auth=trust", "-U",
+                        "postgres", "-E", "UTF8", "--no-locale", "--no-sync"], check=True,
+                       capture_output=True)
+        subprocess.run([*self.prefix, _pg_tool("pg_ctl"), "-D", str(data), "-o",
+                        f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
+                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                        "-l", str(self.base / "log"), "-w", "start"], check=True,
+                       capture_output=True)
+        subprocess.run([*self.prefix, _pg_tool("createdb"), "-h", "127.0.0.1", "-p",
+                        str(self.port), "-U", "postgres", "bench"], check=True)
+        return f"postgresql://postgres@127.0.0.1:{self.port}/bench"
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run([*self.prefix, _pg_tool("pg_ctl"), "-D", str(self.base / "data"), "-m",
+                        "immediate", "-w", "stop"], capture_output=True, check=False)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "shelfcast", *args], env=env, text=True,
+                          capture_output=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"shelfcast {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+class Server:
+    """``shelfcast serve`` (one uvicorn process) until exit; its base URL on enter."""
+
+    def __init__(self, env: dict[str, str], *args: str, log: Path | None = None) -> None:
+        self.env, self.args, self.log = env, args, log
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "shelfcast", "serve", "--port", str(self.port),
+             "--log-level", "warning", *self.args],
+            env=self.env, stdout=subprocess.DEVNULL,
+            stderr=self.log.open("wb") if self.log else subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/api/health/", timeout=2).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        raise SystemExit("shelfcast serve did not answer /api/health/ within 120 s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def machine() -> dict[str, object]:
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    return {"cores": os.cpu_count(), "memory_gb": round(mem_kb / 1e6, 1),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "python": sys.version.split()[0]}
