@@ -19,12 +19,14 @@ def register(app: typer.Typer) -> None:
 def load_command(
     data_dir: Path = typer.Argument(..., metavar="DATA_DIR", help="The dataset folder to load."),
 ) -> None:
-    """Load a dataset folder into the server's database: stores, items (with category),
-    daily sales and inventory snapshots.
+    """Load a dataset folder into the server's database, then publish forecasts, order
+    proposals and alerts made with the live model (one is trained first if none exists).
 
     The folder is validated first (as `shelfcast validate`); nothing is written when it has
-    errors. Rows already in the database for the same keys are replaced. The database is
-    DATABASE_URL, or SQLite in SHELFCAST_HOME; pending migrations are applied first.
+    errors. Rows already in the database for the same keys are replaced, so loading the
+    same folder twice leaves what loading it once does. The database is DATABASE_URL, or
+    SQLite in SHELFCAST_HOME; pending migrations are applied first. The folder becomes the
+    current data that run jobs (POST /api/runs/) work on.
 
     Example:
 
@@ -37,11 +39,19 @@ def load_command(
 
     server.setup()
     server.migrate()
-    from shelfcast.server.jobs.services import dataset_load
+    from shelfcast.server.jobs import pipeline
 
-    result = dataset_load(dataset=dataset)
+    with console.status("Forecasting and replenishing with the live model ..."):
+        version = pipeline.live_or_trained(
+            dataset, source=str(data_dir),
+            on_trained=lambda v: console.print(f"trained a first model, version {v}"))
+        outputs = pipeline.forecast_and_replenish(dataset, version)
+    counts = pipeline.publish(dataset, outputs)
+    pipeline.remember_dataset_dir(data_dir)
     console.print(
-        f"loaded {data_dir}: {result.stores} stores, {result.items} items, "
-        f"{result.sales_rows} daily sales rows, {result.inventory_rows} inventory rows",
+        f"loaded {data_dir}: {counts['stores']} stores, {counts['items']} items, "
+        f"{counts['sales_rows']} daily sales rows, {counts['inventory_rows']} inventory rows; "
+        f"published {counts['forecasts']} forecasts, {counts['orders']} order proposals and "
+        f"{counts['alerts']} alerts (model {counts['model_version']})",
         highlight=False, soft_wrap=True,
     )

@@ -37,6 +37,13 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The claim: a worker owns a running job while its lease is fresh; a worker that died
+    # stops renewing it, and another claims the job again once the lease has expired.
+    attempts = models.PositiveIntegerField(default=0, help_text="Claims by a worker so far")
+    max_attempts = models.PositiveIntegerField(default=3)
+    claimed_by = models.CharField(max_length=64, blank=True, default="",
+                                  help_text="The claim token of the worker running it")
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

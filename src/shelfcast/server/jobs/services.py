@@ -1,8 +1,10 @@
-"""Writes of the jobs app. ``dataset_load``: a validated dataset folder into the database
-(what ``shelfcast load`` and an upload job do)."""
+"""Writes of the jobs app. ``job_submit``: a queued job, for ``shelfcast worker`` to run;
+``dataset_load``: a validated dataset folder into the database (what ``shelfcast load`` and
+an upload job do). The claim, the lease and the end of a job are in ``queue.py``."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import polars as pl
@@ -10,15 +12,28 @@ from django.db import transaction
 
 from shelfcast.data.dataset import Dataset
 from shelfcast.data.schema import DATE, INVENTORY_COLUMNS, ITEM, SALES, STORE
+from shelfcast.errors import ShelfcastError
 from shelfcast.server.catalog.services import items_upsert, stores_upsert
 from shelfcast.server.core.bulk import frame_upsert
 from shelfcast.server.inventory.models import InventorySnapshot
+from shelfcast.server.jobs.models import Job, JobKind
 from shelfcast.server.sales.models import DailySales
 
-__all__ = ["LoadResult", "dataset_load"]
+__all__ = ["LoadResult", "dataset_load", "job_submit", "upload_submit"]
 
 SALES_COLUMNS = (DATE, STORE, ITEM, SALES, "price", "promo", "open", "stockout")
 _INTEGER_INVENTORY = ("lead_time_days", "review_period_days", "pack_size")
+
+
+def job_submit(*, kind: str, params: dict | None = None, created_by=None) -> Job:
+    """Store a queued job of ``kind`` (upload, run, train, load); a worker runs it.
+
+    ``params`` must be JSON (paths as strings); ``created_by`` is the ApiToken that asked.
+    """
+    if kind not in JobKind.values:
+        raise ShelfcastError(f"unknown job kind {kind!r} (expected one of {JobKind.values})",
+                             details={"kind": kind})
+    return Job.objects.create(kind=kind, params=dict(params or {}), created_by=created_by)
 
 
 @dataclass(frozen=True)
@@ -67,3 +82,17 @@ def dataset_load(*, dataset: Dataset) -> LoadResult:
                                       unique=[STORE, ITEM, "as_of"])
     return LoadResult(stores=stores, items=items, sales_rows=sales_rows,
                       inventory_rows=inventory_rows)
+
+
+def upload_submit(*, files: list, created_by=None) -> Job:
+    """Check the uploaded files (``uploads.check_upload``), save them under
+    ``uploads/<job id>/``, then queue the upload job: the worker never sees a job whose
+    files are not all written."""
+    from shelfcast.server.jobs.uploads import check_upload, save_upload
+
+    archive = check_upload(files)
+    job_id = uuid.uuid4()
+    saved = save_upload(files, job_id)
+    params = {"files": saved, **({"archive": archive} if archive else {})}
+    return Job.objects.create(id=job_id, kind=JobKind.UPLOAD, params=params,
+                              created_by=created_by)
