@@ -156,7 +156,10 @@ def test_live_totals_of_the_latest_business_day(client_for, loaded) -> None:  # 
     asked = viewer.get("/api/live/", {"date": "2024-01-15"}).json()
     assert asked["stores"] == [{"store_id": "S1", "lines": 3, "units": 5.0}]
     assert asked["count"] == 2
+    # No history to learn a profile from: an even day; 11:00 is the day's clock; no morning
+    # forecast: the run rate (shelfcast.live.nowcast).
     assert asked["results"][0] == {"store_id": "S1", "item_id": "I1", "units": 1.0, "lines": 2,
-                                   "nowcast_today": None, "forecast_tomorrow": 3.5,
+                                   "nowcast_today": pytest.approx(1.0 / (11 / 24)),
+                                   "forecast_tomorrow": 3.5,
                                    "quantiles": {"q50": 3.0, "q90": 6.0}}
     assert asked["results"][1]["forecast_tomorrow"] is None

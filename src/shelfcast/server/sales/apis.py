@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -29,7 +29,7 @@ from shelfcast.server.api.reads import (
     download_responses,
     paginated,
 )
-from shelfcast.server.forecasts.selectors import published_forecast_map
+from shelfcast.server.live.selectors import live_states
 from shelfcast.server.sales.selectors import (
     live_day_get,
     live_item_totals,
@@ -188,8 +188,9 @@ class SalesTopApi(ReadApi):
 class LiveApi(ReadApi):
     """Today's running totals per store and per store and item (INTERFACES.md ``/api/live/``).
 
-    ``nowcast_today`` is null until the live nowcast exists; ``forecast_tomorrow`` and
-    ``quantiles`` come from the published forecasts (null when none is published).
+    ``nowcast_today``: today's expected final total (``shelfcast.server.live.selectors``);
+    ``forecast_tomorrow`` and ``quantiles``: the live model's forecast for tomorrow given the
+    nowcast, else the published one (null when there is neither).
     """
 
     class FilterSerializer(serializers.Serializer):
@@ -239,13 +240,14 @@ class LiveApi(ReadApi):
             stores = live_store_totals(day=day, filters=filters)
             page = list(paginator.paginate_queryset(
                 live_item_totals(day=day, filters=filters), request, view=self) or [])
-        tomorrow = {} if day is None or day == date.max else published_forecast_map(
-            pairs={(r["store_id"], r["item_id"]) for r in page}, day=day + timedelta(days=1))
+        states = {} if day is None else {
+            (st.store_id, st.item_id): st
+            for st in live_states(keys={(r["store_id"], r["item_id"]) for r in page}, day=day)}
         results = [{
             "store_id": r["store_id"], "item_id": r["item_id"], "units": r["units"],
-            "lines": r["lines"], "nowcast_today": None,
-            "forecast_tomorrow": tomorrow.get((r["store_id"], r["item_id"]), (None, None))[0],
-            "quantiles": tomorrow.get((r["store_id"], r["item_id"]), (None, None))[1],
+            "lines": r["lines"], "nowcast_today": states[(r["store_id"], r["item_id"])].nowcast_today,
+            "forecast_tomorrow": states[(r["store_id"], r["item_id"])].forecast_tomorrow,
+            "quantiles": states[(r["store_id"], r["item_id"])].quantiles,
         } for r in page]
         response = paginator.get_paginated_response(results)
         response.data = {"date": day, "stores": stores, **response.data}

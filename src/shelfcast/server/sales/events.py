@@ -4,7 +4,9 @@ Groups: ``live.all`` (every store) and ``live.store.<store_id>`` (one store; cha
 Channels does not allow in a group name are replaced by ``_``). The WebSocket consumer
 (``/ws/live/``) only subscribes a connection to these groups and forwards the events.
 Event: ``{"type": "sales.ingested", "store_id", "date", "lines", "units"}`` (INTERFACES.md):
-the store's running totals for that business day.
+the store's running totals for that business day. Then the (store, item, day)s the batch
+touched go to the live worker (``shelfcast.server.live.dispatch``), which pushes their
+``forecast.updated`` and any ``alert.raised``.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from shelfcast.server.sales.services import StoreDayTotal
 
 __all__ = ["ALL_GROUP", "store_group", "sales_ingested_send"]
@@ -31,17 +36,29 @@ def store_group(store_id: str) -> str:
     return ("live.store." + _UNSAFE.sub("_", store_id))[:99]
 
 
-def sales_ingested_send(*, store_days: Iterable[StoreDayTotal]) -> None:
-    """Send one ``sales.ingested`` event per store and day to its group and to ``live.all``."""
+def sales_ingested_send(*, store_days: Iterable[StoreDayTotal], totals: pl.DataFrame | None = None,
+                        latest: datetime | None = None) -> None:
+    """Send one ``sales.ingested`` event per store and day to its group and to ``live.all``;
+    then hand the keys of ``totals`` (``store_id, item_id, business_day``) to the live worker."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is not None:
+        send = async_to_sync(layer.group_send)
+        try:
+            for total in store_days:
+                event = {"type": "sales.ingested", "store_id": total.store_id,
+                         "date": total.date.isoformat(), "lines": total.lines,
+                         "units": total.units}
+                send(store_group(total.store_id), event)
+                send(ALL_GROUP, event)
+        except Exception:  # the ingest is committed: a broken channel layer must not fail it
+            logger.exception("could not send sales.ingested events")
+    if totals is None or totals.is_empty():
         return
-    send = async_to_sync(layer.group_send)
+    # Imported here: the live app imports this module's group names.
+    from shelfcast.server.live.dispatch import live_touched
+
     try:
-        for total in store_days:
-            event = {"type": "sales.ingested", "store_id": total.store_id,
-                     "date": total.date.isoformat(), "lines": total.lines, "units": total.units}
-            send(store_group(total.store_id), event)
-            send(ALL_GROUP, event)
-    except Exception:  # the ingest is committed: a broken channel layer must not fail it
-        logger.exception("could not send sales.ingested events")
+        live_touched(keys=totals.select("store_id", "item_id", "business_day").rows(),
+                     latest=latest)
+    except Exception:  # the ingest is committed: the live state must not fail it
+        logger.exception("could not hand the touched keys to the live worker")

@@ -1,0 +1,163 @@
+"""Off the request path: a worker thread per server process turns touched keys into events.
+
+The ingest's after-commit hook calls ``live_touched`` (it only puts the keys on a queue, so a
+POST never waits for a forecast). One daemon thread takes everything queued since its last
+round (keys touched by many batches coalesce into one computation), runs
+``services.live_refresh`` and sends the events to the Channels groups.
+
+Where events are sent from: the in-memory channel layer lives on the server's event loop, so
+the worker hands its sends to that loop (registered by the WebSocket consumer when a client
+connects); with no loop known (no client in this process, or a Redis layer) it sends from
+its own thread. A failed round is tried once more on a fresh connection.
+``SHELFCAST_LIVE_INLINE = True`` runs the refresh in the caller instead (tests
+whose database a second thread cannot see).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from shelfcast.server.live.services import live_refresh
+from shelfcast.server.sales.events import ALL_GROUP, store_group
+
+__all__ = ["live_touched", "events_send", "loop_register", "worker_stop"]
+
+logger = logging.getLogger("shelfcast.server")
+TouchedKey = tuple[str, str, date]
+
+_STOP = "stop"
+IDLE_CLOSE_S = 1.0
+RETRY_PAUSE_S = 0.2
+_queue: queue.Queue[tuple[list[TouchedKey], datetime | None] | str] = queue.Queue()
+_state_lock = threading.Lock()
+_worker: threading.Thread | None = None
+_loop: asyncio.AbstractEventLoop | None = None
+_clock: datetime | None = None  # the latest event time seen: late lines do not turn it back
+
+
+def loop_register(loop: asyncio.AbstractEventLoop) -> None:
+    """The event loop the WebSocket consumers of this process run on."""
+    global _loop
+    _loop = loop
+
+
+async def _send_all(events: list[dict[str, Any]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for event in events:
+        await layer.group_send(store_group(event["store_id"]), event)
+        await layer.group_send(ALL_GROUP, event)
+
+
+def events_send(events: list[dict[str, Any]]) -> None:
+    """Send events to their store's group and to ``live.all``, on the consumers' loop.
+
+    A layer drops what does not fit in a channel (Channels' default: 100 messages), and a
+    round can push an event per item touched: the settings raise the capacity to 10,000."""
+    if not events:
+        return
+    loop = _loop
+    try:
+        if loop is not None and loop.is_running():
+            # Waited for without a limit: a busy loop slows the worker, which then coalesces
+            # more keys into its next round, instead of events piling up unsent.
+            asyncio.run_coroutine_threadsafe(_send_all(events), loop).result()
+        else:
+            async_to_sync(_send_all)(events)
+    except Exception:  # a broken channel layer must not stop the live state
+        logger.exception("could not send %d live events", len(events))
+
+
+def _refresh(keys: list[TouchedKey], clock: datetime | None) -> None:
+    events_send(live_refresh(keys=keys, clock=clock))
+
+
+def _refresh_with_retry(keys: list[TouchedKey], clock: datetime | None) -> None:
+    """One retry on a fresh connection (a restarted database, a locked SQLite file); then
+    the keys wait for their next batch, and the server keeps serving."""
+    for attempt in (1, 2):
+        close_old_connections()
+        try:
+            _refresh(keys, clock)
+            return
+        except Exception:
+            connection.close()
+            if attempt == 2:
+                logger.exception("live refresh of %d keys failed", len(keys))
+            else:
+                time.sleep(RETRY_PAUSE_S)
+
+
+def _run() -> None:
+    global _clock
+    while True:
+        try:
+            item = _queue.get(timeout=IDLE_CLOSE_S)
+        except queue.Empty:  # idle: give the connection back (a test database can be dropped)
+            connection.close()
+            continue
+        keys: set[TouchedKey] = set()
+        clock: datetime | None = None
+        stop = False
+        while True:  # take everything queued: one computation for many batches
+            if item == _STOP:
+                stop = True
+            else:
+                keys.update(item[0])
+                if item[1] is not None and (clock is None or item[1] > clock):
+                    clock = item[1]
+            try:
+                item = _queue.get_nowait()
+            except queue.Empty:
+                break
+        if clock is not None and (_clock is None or clock > _clock):
+            _clock = clock
+        if keys:
+            _refresh_with_retry(sorted(keys), _clock)
+        if stop:
+            connection.close()
+            return
+
+
+def _ensure_worker() -> None:
+    global _worker
+    with _state_lock:
+        if _worker is None or not _worker.is_alive():
+            _worker = threading.Thread(target=_run, name="shelfcast-live", daemon=True)
+            _worker.start()
+
+
+def live_touched(*, keys: Iterable[TouchedKey], latest: datetime | None = None) -> None:
+    """The ingest committed lines for these (store, item, business day)s; ``latest`` is the
+    latest timestamp among them (the business clock's time of day)."""
+    keys = list(keys)
+    if not keys:
+        return
+    if getattr(settings, "SHELFCAST_LIVE_INLINE", False):
+        _refresh(keys, latest)
+        return
+    _ensure_worker()
+    _queue.put((keys, latest))
+
+
+def worker_stop(timeout: float = 30.0) -> None:
+    """Finish what is queued and end the worker thread (a later ingest starts a new one)."""
+    global _worker
+    with _state_lock:
+        worker, _worker = _worker, None
+    if worker is not None and worker.is_alive():
+        _queue.put(_STOP)
+        worker.join(timeout)

@@ -1,0 +1,133 @@
+"""Reads of the live state: today's nowcast and tomorrow's forecast per store and item, and the
+live on-hand stock.
+
+Both the ``/api/live/`` view and the live worker read through ``live_states``, so an event
+and a read agree. Today's nowcast: ``shelfcast.live.nowcast`` of what was ingested so far,
+the store's intraday profile at the clock (the latest event time ingested for the day) and
+the morning forecast (the forecast published for today). Tomorrow: the live model's
+``predict_tomorrow`` with the nowcast as the provisional today when the model's own "today"
+is the business day; else the forecast published for tomorrow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Max
+
+from shelfcast.live.clock import minute_of_day
+from shelfcast.live.nowcast import DEFAULT_PRIOR_STRENGTH, nowcast_array
+from shelfcast.server.forecasts.selectors import published_forecast_map
+from shelfcast.server.forecasts.serving import live_model
+from shelfcast.server.inventory.models import InventorySnapshot
+from shelfcast.server.live.profiles import profile_for
+from shelfcast.server.sales.models import IntradayTotal, Transaction
+
+__all__ = ["LiveState", "OnHand", "live_clock_get", "live_states", "live_on_hand"]
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class LiveState:
+    store_id: str
+    item_id: str
+    date: date
+    units: float
+    """Ingested so far today, returns subtracted."""
+    share_done: float
+    nowcast_today: float
+    forecast_tomorrow: float | None
+    quantiles: dict[str, float] | None
+    """Tomorrow's quantiles (``{"q10": ..., "q99": ...}``)."""
+
+
+@dataclass(frozen=True)
+class OnHand:
+    units: float
+    snapshot: InventorySnapshot
+
+
+def live_clock_get(*, day: date) -> datetime | None:
+    """The latest event time ingested for ``day``: how far the business day has got."""
+    return Transaction.objects.filter(business_day=day).aggregate(t=Max("timestamp"))["t"]
+
+
+def _units_today(keys: list[Key], day: date) -> dict[Key, float]:
+    rows = IntradayTotal.objects.filter(
+        business_day=day, store_id__in={s for s, _ in keys}, item_id__in={i for _, i in keys}
+    ).values_list("store_id", "item_id", "units")
+    return {(s, i): u for s, i, u in rows}
+
+
+def _tomorrow(keys: list[Key], day: date, nowcasts: dict[Key, float]
+              ) -> dict[Key, tuple[float, dict[str, float]]]:
+    out: dict[Key, tuple[float, dict[str, float]]] = {}
+    model = live_model()
+    if model is not None and model.first_day == day:
+        for p in model.predict_tomorrow(keys, nowcasts):
+            out[(p.store_id, p.item_id)] = (p.forecast, p.quantiles)
+    missing = {k for k in keys if k not in out}
+    if missing:
+        out.update(published_forecast_map(pairs=missing, day=day + timedelta(days=1)))
+    return out
+
+
+def live_states(*, keys: Iterable[Key], day: date, clock: datetime | None = None
+                ) -> list[LiveState]:
+    """The live state of each (store, item) on business day ``day``; ``clock`` defaults to
+    the latest event time ingested for the day (the start of the day when none)."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    clock = clock or live_clock_get(day=day)
+    minute = 0.0 if clock is None else minute_of_day(clock, settings.TIME_ZONE)
+    if clock is not None and clock.astimezone(ZoneInfo(settings.TIME_ZONE)).date() > day:
+        minute = 24 * 60.0  # the clock has moved past this day: it is complete
+    profile = profile_for(day)
+    sold = _units_today(keys, day)
+    morning = published_forecast_map(pairs=set(keys), day=day)
+    share = np.array([profile.fraction_done(s, day, minute) for s, _ in keys])
+    units = np.array([sold.get(k, 0.0) for k in keys])
+    forecast = np.array([morning[k][0] if k in morning else np.nan for k in keys])
+    strength = getattr(settings, "SHELFCAST_LIVE_PRIOR_STRENGTH", DEFAULT_PRIOR_STRENGTH)
+    now = nowcast_array(units, share, forecast, prior_strength=strength)
+    nowcasts = dict(zip(keys, now.tolist(), strict=True))
+    tomorrow = _tomorrow(keys, day, nowcasts)
+    return [
+        LiveState(store_id=k[0], item_id=k[1], date=day, units=float(u), share_done=float(p),
+                  nowcast_today=float(n), forecast_tomorrow=tomorrow.get(k, (None, None))[0],
+                  quantiles=tomorrow.get(k, (None, None))[1])
+        for k, u, p, n in zip(keys, units, share, now, strict=True)
+    ]
+
+
+def live_on_hand(*, keys: Iterable[Key], day: date) -> dict[Key, OnHand]:
+    """Live on-hand stock: the latest inventory snapshot (counted at the close of its
+    ``as_of``) minus what was ingested for the business days after it, up to ``day``."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    snapshots: dict[Key, InventorySnapshot] = {}
+    for snap in InventorySnapshot.objects.filter(
+            store_id__in={s for s, _ in keys}, item_id__in={i for _, i in keys},
+            as_of__lte=day).order_by("as_of"):
+        if (snap.store_id, snap.item_id) in keys:
+            snapshots[(snap.store_id, snap.item_id)] = snap  # the latest wins
+    if not snapshots:
+        return {}
+    earliest = min(s.as_of for s in snapshots.values())
+    sold: dict[Key, float] = {}
+    for s, i, d, u in IntradayTotal.objects.filter(
+            store_id__in={s for s, _ in snapshots}, item_id__in={i for _, i in snapshots},
+            business_day__gt=earliest, business_day__lte=day).values_list(
+                "store_id", "item_id", "business_day", "units"):
+        snap = snapshots.get((s, i))
+        if snap is not None and d > snap.as_of:
+            sold[(s, i)] = sold.get((s, i), 0.0) + u
+    return {k: OnHand(snap.on_hand - sold.get(k, 0.0), snap) for k, snap in snapshots.items()}
