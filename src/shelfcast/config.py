@@ -7,16 +7,35 @@ environment (``SHELFCAST_*`` and a few conventional names) overrides them.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shelfcast.errors import ConfigurationError
 
-__all__ = ["Settings", "DEFAULT_QUANTILES"]
+__all__ = ["Settings", "DEFAULT_QUANTILES", "typed_env_values"]
 
 DEFAULT_QUANTILES: tuple[float, ...] = (0.10, 0.50, 0.80, 0.90, 0.95, 0.99)
 
+
+
+def typed_env_values(
+    env: Mapping[str, str], fields: Iterable[tuple[str, str, Callable[[str], object]]]
+) -> dict[str, object]:
+    """``{name: kind(env[key])}`` for each ``(name, key, kind)`` whose key is set; a value
+    that does not parse is a ConfigurationError naming the variable."""
+    values: dict[str, object] = {}
+    for name, key, kind in fields:
+        if key in env:
+            try:
+                values[name] = kind(env[key])
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"{key}={env[key]!r} is not a valid {getattr(kind, '__name__', 'value')}",
+                    details={"setting": key, "value": env[key]},
+                ) from exc
+    return values
 
 @dataclass(frozen=True)
 class Settings:
@@ -69,20 +88,12 @@ class Settings:
         country = env.get("SHELFCAST_COUNTRY")
         if country:
             values["country"] = country
-        for name, key, kind in (
+        values.update(typed_env_values(env, (
             ("horizon_days", "SHELFCAST_HORIZON_DAYS", int),
             ("lead_time_days", "SHELFCAST_LEAD_TIME_DAYS", int),
             ("review_period_days", "SHELFCAST_REVIEW_PERIOD_DAYS", int),
             ("service_level", "SHELFCAST_SERVICE_LEVEL", float),
-        ):
-            if key in env:
-                try:
-                    values[name] = kind(env[key])
-                except ValueError as exc:
-                    raise ConfigurationError(
-                        f"{key}={env[key]!r} is not a valid {kind.__name__}",
-                        details={"setting": key, "value": env[key]},
-                    ) from exc
+        )))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
