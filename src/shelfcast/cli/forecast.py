@@ -29,6 +29,10 @@ def forecast(
     model_version: str | None = typer.Option(
         None, "--model-version", help="With --model-dir: this version rather than the newest.",
     ),
+    engine: str = typer.Option(
+        "local", "--engine",
+        help="local (this machine) or spark (the spark extra; docs/spark.md).",
+    ),
 ) -> None:
     """Forecast every series: the mean (`forecast`) and the quantiles q10 ... q99.
 
@@ -48,6 +52,12 @@ def forecast(
     from shelfcast.forecast import Forecaster
     from shelfcast.forecast.artifact import load_model
 
+    if engine == "spark":
+        from shelfcast.cli.spark_engine import forecast_on_spark
+
+        return forecast_on_spark(data_dir, out, horizon, model_dir, model_version)
+    if engine != "local":
+        raise ShelfcastError(f"--engine {engine!r}: expected local or spark")
     file_format(out)  # a bad file name fails before any work
     if model_version is not None and model_dir is None:
         raise ShelfcastError("--model-version needs --model-dir")
