@@ -31,8 +31,8 @@ PAGES = [
     ("forecasts", "Forecasts", "Forecast against actual", True),
     ("inventory", "Inventory", "Store-items", True),
     ("orders", "Orders", "Proposals", True),
-    ("models", "Models", "/api/models/", False),
-    ("upload", "Upload", "/api/uploads/", False),
+    ("models", "Models", "Train a new version", False),
+    ("upload", "Upload", "shelfcast validate", False),
 ]
 
 
@@ -126,3 +126,60 @@ def test_the_live_page_follows_new_till_lines_without_a_reload(
     assert posted.json()["accepted"] == 1, posted.text
     expect(units).to_contain_text(f"{total + 1000:,.0f}", timeout=WAIT_MS)  # no reload
     page.screenshot(path=str(screenshots / "live_after_post.png"), full_page=True)
+
+
+TOKEN_LABEL = "Token for this action (analyst or admin); blank: the dashboard's own"
+
+
+def _upload(page: Page, dashboard_url: str, analyst_key: str, files: list[Path]) -> None:
+    page.goto(f"{dashboard_url}/upload", wait_until="domcontentloaded")
+    expect(page.get_by_text("Upload and validate")).to_be_visible(timeout=WAIT_MS)
+    page.locator("input[type=file]").first.set_input_files([str(f) for f in files])
+    for name in (f.name for f in files):  # Streamlit lists each file once it is sent
+        expect(page.get_by_text(name).first).to_be_visible(timeout=WAIT_MS)
+    page.get_by_label(TOKEN_LABEL).first.fill(analyst_key)
+    page.get_by_role("button", name="Upload and validate").click()
+
+
+@pytest.mark.slow
+def test_an_upload_with_a_bad_row_reports_the_row(
+        dashboard_api: ApiServer, dashboard_worker: object, dashboard_url: str,
+        browser_page: Page, screenshots: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "sales.csv"
+    bad.write_text("date,store_id,item_id,sales\n2024-01-01,S01,I0001,3\n"
+                   "2024-01-02,S01,I0001,-5\n2024-01-03,S01,I0001,not-a-number\n")
+    page = browser_page
+    _upload(page, dashboard_url, dashboard_api.analyst_key or "", [bad])
+    expect(page.get_by_text("failed").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("Validation report")).to_be_visible(timeout=WAIT_MS)
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_be_visible(timeout=WAIT_MS)
+    page.screenshot(path=str(screenshots / "upload_bad_row.png"), full_page=True)
+    job = httpx.get(f"{dashboard_api.url}/api/jobs/", params={"kind": "upload"},
+                    headers={"Authorization": f"Token {dashboard_api.key}"}, timeout=60).json()
+    latest = job["results"][0]
+    assert latest["status"] == "failed"
+    # the page names the job the API has
+    expect(page.get_by_text(latest["id"]).first).to_be_visible(timeout=WAIT_MS)
+
+
+@pytest.mark.slow
+def test_an_upload_of_a_small_dataset_is_followed_until_its_job_succeeds(
+        dashboard_api: ApiServer, dashboard_worker: object, dashboard_url: str,
+        browser_page: Page, screenshots: Path, tmp_path: Path,
+        chain_tables: dict) -> None:
+    import polars as pl
+
+    sales = chain_tables["sales"]
+    first_store = sales["store_id"].min()
+    items = sorted(sales["item_id"].unique())[:2]
+    small = sales.filter((pl.col("store_id") == first_store) & pl.col("item_id").is_in(items))
+    path = tmp_path / "sales.csv"
+    small.write_csv(path)
+    page = browser_page
+    _upload(page, dashboard_url, dashboard_api.analyst_key or "", [path])
+    expect(page.get_by_text("Upload done.")).to_be_visible(timeout=WAIT_MS * 4)
+    page.screenshot(path=str(screenshots / "upload_succeeded.png"), full_page=True)
+    job = httpx.get(f"{dashboard_api.url}/api/jobs/", params={"kind": "upload"},
+                    headers={"Authorization": f"Token {dashboard_api.key}"}, timeout=60).json()
+    assert job["results"][0]["status"] == "succeeded"

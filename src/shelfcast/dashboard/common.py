@@ -14,7 +14,8 @@ import streamlit as st
 from shelfcast.dashboard import data_access as da
 
 __all__ = [
-    "EMPTY_HINT", "page_header", "api_errors", "call", "empty_state", "frozen",
+    "EMPTY_HINT", "page_header", "api_errors", "call", "action_connection", "empty_state",
+    "frozen",
     "download_buttons", "pct_change", "fmt_pct",
 ]
 
@@ -42,10 +43,29 @@ def api_errors() -> Iterator[None]:
 
 
 def call(loader: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``loader(*args, **kwargs)``; an API error is shown with ``st.error`` and stops the page."""
+    """``loader(*args, **kwargs)``; an API error is shown with ``st.error`` and stops the page.
+
+    A read that stopped at the dashboard's row cap is said with ``st.warning``: totals built
+    on it miss rows.
+    """
     with api_errors():
-        return loader(*args, **kwargs)
-    raise AssertionError("unreachable")  # pragma: no cover
+        result = loader(*args, **kwargs)
+    truncated, count = da.is_truncated(result)
+    if truncated:
+        st.warning(
+            f"This read stopped at {da.MAX_ROWS:,} rows"
+            + (f" of {count:,}" if count else "")
+            + ": totals and charts below miss the rest. Narrow the filters (a store, a "
+            "category, a shorter range) or a coarser period.", icon=":material/warning:")
+    return result
+
+
+def action_connection(conn: da.Connection, key: str, role: str) -> da.Connection:
+    """The connection for a write: the dashboard's own token, or one typed in for this action
+    (the dashboard usually runs with a viewer token; training needs an analyst's)."""
+    typed = st.text_input(f"Token for this action ({role}); blank: the dashboard's own",
+                          type="password", key=key)
+    return da.Connection(url=conn.url, token=typed.strip()) if typed.strip() else conn
 
 
 def empty_state(what: str, hint: str = EMPTY_HINT) -> None:

@@ -24,9 +24,11 @@ import streamlit as st
 
 __all__ = [
     "DEFAULT_API_URL", "PAGE_SIZE", "DashboardError", "Connection", "connection",
-    "get_json", "fetch_frame", "download", "endpoint_available",
+    "get_json", "fetch_frame", "fetch_bytes", "download", "endpoint_available",
     "load_health", "load_live", "load_sales", "load_top", "load_forecasts", "load_inventory",
     "load_orders", "load_alerts", "load_keys", "load_item_categories",
+    "post_json", "post_files", "get_job", "submit_upload", "submit_run", "train_model",
+    "promote_model", "load_models", "load_monitoring", "is_truncated", "JOB_DONE",
 ]
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
@@ -128,16 +130,91 @@ def get_json(conn: Connection, path: str, params: dict[str, Any] | None = None) 
 
 def fetch_frame(conn: Connection, path: str, params: dict[str, Any] | None = None
                 ) -> pd.DataFrame:
-    """Every page of a paginated read, as one frame (no rows: an empty frame)."""
+    """Every page of a paginated read, as one frame (no rows: an empty frame).
+
+    A read stopped at ``MAX_ROWS`` says so in ``frame.attrs`` (``truncated``, ``count``: the
+    rows the API has), so the page can warn that its totals miss rows (``is_truncated``).
+    """
     query = dict(params or {}, page_size=PAGE_SIZE)
     body = get_json(conn, path, query)
+    count = body.get("count")
     rows: list[dict[str, Any]] = list(body.get("results", []))
     next_url = body.get("next")
     while next_url and len(rows) < MAX_ROWS:
         body = get_json(conn, next_url)
         rows.extend(body.get("results", []))
         next_url = body.get("next")
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(truncated=bool(next_url), count=count, path=path)
+    return frame
+
+
+def is_truncated(frame: Any) -> tuple[bool, int | None]:
+    """(stopped at the cap, the rows the API has) for a frame read by ``fetch_frame``."""
+    attrs = getattr(frame, "attrs", {}) or {}
+    return bool(attrs.get("truncated")), attrs.get("count")
+
+
+# --- writes and jobs ----------------------------------------------------------------------------
+
+JOB_DONE = ("succeeded", "failed")
+"""Job statuses after which nothing changes any more."""
+
+
+def _post(conn: Connection, path: str, **kwargs: Any) -> Any:
+    try:
+        response = httpx.post(f"{conn.url}{path}", headers=conn.headers, timeout=TIMEOUT_S,
+                              **kwargs)
+    except httpx.HTTPError as exc:
+        raise DashboardError(
+            message=f"cannot reach the API at {conn.url} ({exc.__class__.__name__}); is "
+                    "`shelfcast serve` running, and is SHELFCAST_API_URL right?") from None
+    _raise_for(response)
+    if not response.content:
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        raise DashboardError(message=f"the API answered {path} with something other than "
+                                     "JSON", status=response.status_code) from None
+
+
+def post_json(conn: Connection, path: str, body: dict[str, Any] | None = None) -> Any:
+    """One POST with a JSON body; the answer's JSON."""
+    return _post(conn, path, json=body or {})
+
+
+def post_files(conn: Connection, path: str, files: list[tuple[str, bytes]],
+               field_name: str = "files") -> Any:
+    """One multipart POST of ``(file name, content)`` pairs, all under ``field_name``."""
+    parts = [(field_name, (name, content, "application/octet-stream"))
+             for name, content in files]
+    return _post(conn, path, files=parts)
+
+
+def submit_upload(conn: Connection, files: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """``POST /api/uploads/`` (dataset files or one zip): the accepted job ``{"id", ...}``."""
+    return post_files(conn, "/api/uploads/", files)
+
+
+def submit_run(conn: Connection) -> dict[str, Any]:
+    """``POST /api/runs/``: forecast and replenish on the current data, as a job."""
+    return post_json(conn, "/api/runs/")
+
+
+def get_job(conn: Connection, job_id: str) -> dict[str, Any]:
+    """``GET /api/jobs/{id}/`` (not cached: it is polled)."""
+    return get_json(conn, f"/api/jobs/{job_id}/")
+
+
+def train_model(conn: Connection, *, promote: bool = False) -> dict[str, Any]:
+    """``POST /api/models/train/`` (analyst, admin): the accepted job."""
+    return post_json(conn, "/api/models/train/", {"promote": promote})
+
+
+def promote_model(conn: Connection, version: str) -> dict[str, Any]:
+    """``POST /api/models/{version}/promote/`` (admin): the version, now live."""
+    return post_json(conn, f"/api/models/{version}/promote/")
 
 
 def download(conn: Connection, path: str, params: dict[str, Any] | None, fmt: str) -> bytes:
@@ -147,6 +224,11 @@ def download(conn: Connection, path: str, params: dict[str, Any] | None, fmt: st
     return _request(conn, path, dict(params or {}, format=fmt)).content
 
 
+def fetch_bytes(conn: Connection, path: str) -> bytes:
+    """A file the API serves (a job's result), with the token."""
+    return _request(conn, path).content
+
+
 def endpoint_available(conn: Connection, path: str) -> bool:
     """False when this server does not have the endpoint (404); other errors are raised."""
     try:
@@ -154,7 +236,7 @@ def endpoint_available(conn: Connection, path: str) -> bool:
     except DashboardError as exc:
         if exc.status == 404:
             return False
-        if exc.status == 405:  # there, for another method (POST)
+        if exc.status in (403, 405):  # there: for another method (POST), or another role
             return True
         raise
     return True
@@ -207,8 +289,10 @@ def load_top(conn: Connection, *, group: str = "item",
 def load_forecasts(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
     frame = fetch_frame(conn, "/api/forecasts/", dict(filters))
     if "quantiles" in frame.columns:  # the JSON keeps the quantiles as one dict column
+        attrs = dict(frame.attrs)  # concat drops them
         quantiles = pd.json_normalize(frame.pop("quantiles").fillna({}).tolist())
         frame = pd.concat([frame, quantiles.set_index(frame.index)], axis=1)
+        frame.attrs.update(attrs)
     return _dates(frame, "date")
 
 
@@ -245,4 +329,45 @@ def load_item_categories(conn: Connection) -> dict[str, str]:
     for category in load_keys(conn)["category"]:
         frame = fetch_frame(conn, "/api/sales/top/", {"group": "item", "category": category})
         out.update({str(item): category for item in frame.get("item_id", [])})
+    return out
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_models(conn: Connection) -> pd.DataFrame:
+    """``/api/models/``: one row per version, newest first, its metrics flattened."""
+    body = get_json(conn, "/api/models/")
+    rows = body.get("results", []) if isinstance(body, dict) else body
+    out = []
+    for row in rows:
+        flat = {k: row.get(k) for k in ("version", "is_live", "created_at", "promoted_at")}
+        data = row.get("data") or {}
+        flat.update({f"data_{k}": v for k, v in data.items() if not isinstance(v, dict | list)})
+        metrics = row.get("metrics") or {}
+        flat.update({k: v for k, v in _flat_metrics(metrics).items()})
+        out.append(flat)
+    return _dates(pd.DataFrame(out), "created_at", "promoted_at")
+
+
+def _flat_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested metric dicts as ``a.b`` columns (numbers and strings only)."""
+    out: dict[str, Any] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flat_metrics(value, f"{name}."))
+        elif isinstance(value, int | float | str | bool) or value is None:
+            out[name] = value
+    return out
+
+
+@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
+def load_monitoring(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()
+                    ) -> dict[str, Any]:
+    """``/api/monitoring/``: accuracy over time (chain, per day/store/category), drift, alerts,
+    each list as a frame."""
+    body = get_json(conn, "/api/monitoring/", dict(filters))
+    out: dict[str, Any] = {k: v for k, v in body.items() if not isinstance(v, list)}
+    for key, value in body.items():
+        if isinstance(value, list):
+            out[key] = _dates(pd.DataFrame(value), "date", "run_date")
     return out

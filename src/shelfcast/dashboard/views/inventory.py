@@ -26,12 +26,15 @@ def page() -> None:
         return
     latest = snapshots.sort_values("as_of").groupby(["store_id", "item_id"], as_index=False).last()
     as_of = latest["as_of"].max()
-    sales = call(da.load_sales, conn, by="day", filters=frozen(dict(
+    # Monthly sums per store and item over the window (at most two months per SKU), not the
+    # daily rows: a chain's 28 days of daily rows would pass the dashboard's row cap.
+    sales = call(da.load_sales, conn, by="month", filters=frozen(dict(
         filters, date_from=(as_of - timedelta(days=DEMAND_DAYS - 1)).date(),
         date_to=as_of.date())))
     if not sales.empty:
-        demand = sales.groupby(["store_id", "item_id"], as_index=False)["sales"].mean() \
-            .rename(columns={"sales": "daily demand"})
+        demand = sales.groupby(["store_id", "item_id"], as_index=False)["sales"].sum()
+        demand["sales"] = demand["sales"] / DEMAND_DAYS  # a day without a row sold nothing
+        demand = demand.rename(columns={"sales": "daily demand"})
         latest = latest.merge(demand, on=["store_id", "item_id"], how="left")
     else:
         latest["daily demand"] = float("nan")

@@ -17,8 +17,12 @@ GROUPS = {"item": "item_id", "store": "store_id", "category": "category"}
 DEFAULT_DAYS = 28
 
 
-def summary(conn: da.Connection, group: str, filters: dict, start, end) -> pd.DataFrame:
-    """The table: units, revenue, growth (against the as-long period before) and share."""
+def summary(conn: da.Connection, group: str, filters: dict, start, end,
+            top_n: int | None = None) -> pd.DataFrame:
+    """The table: units, revenue, growth (against the as-long period before) and share.
+
+    Units come aggregated from the API; revenue needs the daily rows (sales x price), so it
+    is read for the ``top_n`` shown only: the whole chain's daily rows would hit the cap."""
     key = GROUPS[group]
     now = call(da.load_top, conn, group=group,
                filters=frozen(dict(filters, date_from=start, date_to=end)))
@@ -39,8 +43,9 @@ def summary(conn: da.Connection, group: str, filters: dict, start, end) -> pd.Da
     else:
         table["units before"] = None
         table["growth %"] = None
-    daily = call(da.load_sales, conn, by="day",
-                 filters=frozen(dict(filters, date_from=start, date_to=end)))
+    shown = table[key].head(top_n).tolist() if top_n else []
+    daily = call(da.load_sales, conn, by="day", filters=frozen(dict(
+        filters, date_from=start, date_to=end, **({key: shown} if shown else {}))))
     if not daily.empty and "price" in daily.columns:
         daily = daily[daily["price"].notna()].copy()
         daily["revenue"] = daily["sales"] * daily["price"]
@@ -76,7 +81,7 @@ def page() -> None:
     categories = f2.multiselect("Categories", keys["category"], key="top_categories")
     filters = {"store_id": stores, "category": categories}
 
-    table = summary(conn, group, filters, start, end)
+    table = summary(conn, group, filters, start, end, top_n)
     if table.empty:
         empty_state("No sales for this selection.", "Widen the range or clear the filters.")
         return

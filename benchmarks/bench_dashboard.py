@@ -1,0 +1,277 @@
+"""Dashboard benchmark: each page's time to first full render in headless Chromium, against a
+running API with 100 stores x 1,000 items of data.
+
+    .venv/bin/python benchmarks/bench_dashboard.py make   # data + database (once; minutes)
+    .venv/bin/python benchmarks/bench_dashboard.py run    # serve, open every page, time it
+
+``make``: ``shelfcast generate`` of 100 stores x 1,000 items x 42 days (14 future days, one
+day of till lines) into ``benchmarks/out/data/dashboard_s100_i1000_d42``, loaded into a SQLite
+database in ``benchmarks/out/dashboard/home`` with the server's own ``dataset_load``; a
+forecast for every series (the last 28 days' mean with negative-binomial quantiles, published
+as model version ``bench-naive``: training the Forecaster on 100,000 series does not fit this
+benchmark, and the pages' work does not depend on how the forecast was made) and the order
+proposals and alerts ``propose`` makes from it, published with the server's services.
+
+``run``: ``shelfcast serve`` (the last day's till lines posted to it, for the Live page) and
+``shelfcast dashboard`` as processes (viewer token), Debian's
+Chromium driven by Playwright (as tests/dashboard does). Per page, the time from navigation
+to "first full render": the page's heading, the text it shows once its data arrived and, for
+pages with one, a Plotly chart are visible, and Streamlit's running indicator is gone. Each
+page is opened cold (the first visit after the dashboard started: nothing cached) and then
+``--repeat`` times warm (a reload; the loaders' 60 s cache answers); the median warm time is
+reported. Output: ``benchmarks/out/dashboard/render.json`` and a table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT / "out" / "data" / "dashboard_s100_i1000_d42"
+OUT = ROOT / "out" / "dashboard"
+HOME = OUT / "home"
+CHROMIUM = os.environ.get("SHELFCAST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+STARTUP_LIMIT_S = 300
+PAGE_LIMIT_MS = 300_000  # a hang guard on a loaded machine; the measurement is the elapsed time
+
+# url path, heading, the text shown once the data arrived, whether a chart must show
+PAGES = [
+    ("", "Live", "Units today", True),
+    ("sales_trends", "Sales trends", "Units sold in range", True),
+    ("top_sellers", "Top sellers", "Units sold in range", True),
+    ("forecasts", "Forecasts", "Forecast against actual", True),
+    ("inventory", "Inventory", "Store-items", True),
+    ("orders", "Orders", "Proposals", True),
+    ("models", "Models", "Train a new version", False),
+    ("upload", "Upload", "shelfcast validate", False),
+]
+
+PUBLISH = textwrap.dedent("""
+    import sys
+    from datetime import timedelta
+    from pathlib import Path
+    import polars as pl
+    import shelfcast.server as server
+    server.setup()
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+    from django.conf import settings
+    from shelfcast.config import DEFAULT_QUANTILES
+    from shelfcast.data.load import load_dataset
+    from shelfcast.data.schema import quantile_column
+    from shelfcast.replenish.demand import nb_quantile
+    from shelfcast.replenish.proposals import propose
+    from shelfcast.server.forecasts.models import ModelVersion
+    from shelfcast.server.jobs import pipeline
+
+    dataset = load_dataset(Path(sys.argv[1]))
+    last = dataset.last_date
+    mean = (dataset.sales.filter(pl.col("date") > pl.lit(last) - pl.duration(days=28))
+            .group_by("store_id", "item_id").agg((pl.col("sales").sum() / 28).alias("m")))
+    days = pl.DataFrame({"date": pl.date_range(last + timedelta(days=1),
+                                               last + timedelta(days=14), "1d", eager=True)})
+    fc = mean.join(days, how="cross").rename({"m": "forecast"})
+    m = fc["forecast"].to_numpy()
+    fc = fc.with_columns([pl.Series(quantile_column(q), nb_quantile(q, m, 2 * m))
+                          for q in DEFAULT_QUANTILES])
+    ModelVersion.objects.get_or_create(version="bench-naive", defaults={"path": "/nowhere"})
+    proposals = propose(fc, dataset.inventory, settings=settings.SHELFCAST, as_of=last,
+                        sales=dataset.sales, future=dataset.future, events=dataset.events,
+                        items=dataset.items)
+    counts = pipeline.publish(dataset, pipeline.Outputs("bench-naive", fc, proposals.orders,
+                                                        proposals.alerts))
+    print(counts)
+""")
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "DEBUG", "SHELFCAST_API_URL", "SHELFCAST_TOKEN")
+           and not k.startswith("STREAMLIT_")}
+    env.update(DJANGO_SETTINGS_MODULE="shelfcast.server.settings.local", SHELFCAST_HOME=str(HOME),
+               HOME=str(OUT))
+    return env
+
+
+def _cli(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "shelfcast", *args], capture_output=True,
+                          text=True, env=_env(), check=False)
+    if done.returncode != 0:
+        sys.exit(f"shelfcast {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def make() -> None:
+    t0 = time.perf_counter()
+    if not (DATA / "sales.parquet").exists():
+        _cli("generate", str(DATA), "--stores", "100", "--items", "1000", "--days", "42",
+             "--future-days", "14", "--transactions-days", "1", "--seed", "0")
+    print(f"generated in {time.perf_counter() - t0:.0f} s", flush=True)
+    HOME.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, "-c", PUBLISH, str(DATA)], env=_env(), text=True,
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"publishing failed:\n{done.stdout}{done.stderr}")
+    print(done.stdout.strip())
+    print(f"made in {time.perf_counter() - t0:.0f} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(args: list[str], health: str, log: Path) -> subprocess.Popen:
+    out = log.open("w")
+    process = subprocess.Popen([sys.executable, "-m", "shelfcast", *args], env=_env(),
+                               stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + STARTUP_LIMIT_S
+    while True:
+        if process.poll() is not None:
+            sys.exit(f"{args[0]} stopped:\n{log.read_text()}")
+        try:
+            if httpx.get(health, timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            sys.exit(f"{args[0]} did not answer in {STARTUP_LIMIT_S} s:\n{log.read_text()}")
+        time.sleep(0.5)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _render(page, url: str, heading: str, text: str, chart: bool) -> float:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    start = time.perf_counter()
+    page.goto(url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=PAGE_LIMIT_MS)
+    expect(page.get_by_text(text).first).to_be_visible(timeout=PAGE_LIMIT_MS)
+    if chart:
+        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=PAGE_LIMIT_MS)
+    # Streamlit shows its running indicator until the script run is over.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=PAGE_LIMIT_MS)
+    elapsed = time.perf_counter() - start
+    if page.get_by_test_id("stException").count() or page.get_by_test_id("stAlert").filter(
+            has_text="The API answered with an error").count():
+        sys.exit(f"{url}: the page shows an error")
+    return elapsed
+
+
+def _post_till_lines(api: str) -> None:
+    """The data's last day of till lines, so the Live page has a day (duplicates are counted
+    once, so a second run changes nothing)."""
+    import polars as pl
+
+    till = _cli("token", "create", "--role", "till", "--name", "bench-dashboard-till").strip()
+    lines = pl.read_parquet(DATA / "transactions.parquet").with_columns(
+        pl.col("timestamp").dt.strftime("%Y-%m-%dT%H:%M:%S%.f%:z"))
+    t0 = time.perf_counter()
+    for start in range(0, lines.height, 5_000):
+        batch = lines.slice(start, 5_000).to_dicts()
+        answer = httpx.post(f"{api}/api/transactions/", json={"transactions": batch},
+                            headers={"Authorization": f"Token {till}"}, timeout=300)
+        if answer.status_code != 200:
+            sys.exit(f"posting till lines: {answer.status_code} {answer.text[:500]}")
+    print(f"posted {lines.height:,} till lines in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def run(repeat: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    token = _cli("token", "create", "--role", "viewer", "--name", "bench-dashboard").strip()
+    api_port, ui_port = _free_port(), _free_port()
+    api = f"http://127.0.0.1:{api_port}"
+    ui = f"http://127.0.0.1:{ui_port}"
+    server = _start(["serve", "--port", str(api_port), "--log-level", "warning"],
+                    f"{api}/api/health/", OUT / "serve.log")
+    dashboard = None
+    try:
+        _post_till_lines(api)
+        dashboard = subprocess.Popen(
+            [sys.executable, "-m", "shelfcast", "dashboard", "--port", str(ui_port)],
+            env={**_env(), "SHELFCAST_API_URL": api, "SHELFCAST_TOKEN": token},
+            stdout=(OUT / "dashboard.log").open("w"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + STARTUP_LIMIT_S
+        while True:
+            try:
+                if httpx.get(f"{ui}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if dashboard.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"the dashboard did not start:\n{(OUT / 'dashboard.log').read_text()}")
+            time.sleep(0.5)
+        rows = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                 headless=True)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for path, heading, text, chart in PAGES:
+                url = f"{ui}/{path}"
+                cold = _render(page, url, heading, text, chart)
+                warm = [_render(page, url, heading, text, chart) for _ in range(repeat)]
+                page.screenshot(path=str(OUT / f"{path or 'live'}.png"), full_page=True)
+                rows.append({"page": heading, "cold_s": round(cold, 2),
+                             "warm_median_s": round(statistics.median(warm), 2),
+                             "warm_s": [round(w, 2) for w in warm]})
+                print(f"{heading:14s} cold {cold:6.2f} s  warm {statistics.median(warm):6.2f} s",
+                      flush=True)
+            browser.close()
+    finally:
+        if dashboard is not None:
+            _stop(dashboard)
+        _stop(server)
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average": os.getloadavg(),
+        "data": str(DATA.relative_to(ROOT)),
+        "repeat": repeat,
+        "pages": rows,
+    }
+    (OUT / "render.json").write_text(json.dumps(result, indent=1))
+    print(json.dumps({k: v for k, v in result.items() if k != "pages"}, indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=["make", "run"])
+    parser.add_argument("--repeat", type=int, default=3, help="warm loads per page")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.step == "make":
+        make()
+    else:
+        run(args.repeat)
+
+
+if __name__ == "__main__":
+    main()
