@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS ?= server,dashboard,dev
+EXTRAS ?= server,dashboard,dev,spark
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 demo: install
 	$(VENV)/bin/shelfcast demo $(DEMO_ARGS)
 
-test: install browser
+test: install browser airflow-env jdbc-drivers redis compose-schema
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The dashboard's end-to-end test drives Debian's Chromium (Playwright's own download needs
@@ -30,6 +30,27 @@ test: install browser
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The live tests run the Channels layer on a real Redis (Debian's redis-server, started by the
+# tests on a free port). Installed once, as root, only when missing.
+.PHONY: redis
+redis:
+	@test -x /usr/bin/redis-server || { apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+# The Compose specification's JSON schema, which tests/deploy/ validates docker-compose.yml
+# against, as a package registry ships it: inside the docker-compose 1.29.2 wheel on PyPI
+# (compose/config/compose_spec.json, Apache-2.0). Fetched once, only the wheel, not installed.
+COMPOSE_SCHEMA := $(VENV)/share/compose-spec/compose_spec.json
+.PHONY: compose-schema
+compose-schema: $(COMPOSE_SCHEMA)
+
+$(COMPOSE_SCHEMA): | $(STAMP)
+	mkdir -p $(@D)
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --dest $(@D) \
+		docker-compose==1.29.2
+	$(PY) -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('compose/config/compose_spec.json'))" \
+		$(@D)/docker_compose-1.29.2-py2.py3-none-any.whl $@
 
 bench: install
 	@echo "Benchmarks are run one by one: see benchmarks/RESULTS.md for each command"
@@ -47,3 +68,21 @@ $(PEERS_VENV)/.installed: benchmarks/requirements-peers.txt
 	$(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
 		-r benchmarks/requirements-peers.txt
 	touch $@
+
+# --- the Airflow DAG's test: Airflow in its own environment (not a dependency of the package) ---
+AIRFLOW_VENV := deploy/airflow/.venv
+.PHONY: airflow-env
+airflow-env: $(AIRFLOW_VENV)/.installed
+
+$(AIRFLOW_VENV)/.installed: deploy/airflow/requirements.txt
+	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r deploy/airflow/requirements.txt
+	touch $@
+
+# --- Spark's JDBC ingest (shelfcast.spark): Debian's PostgreSQL and jTDS (SQL Server) drivers, ---
+# since no Maven repository is reachable. Jars land in /usr/share/java/; installed once, as root.
+.PHONY: jdbc-drivers
+jdbc-drivers:
+	@test -f /usr/share/java/postgresql.jar -a -f /usr/share/java/jtds.jar || { apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpostgresql-jdbc-java libjtds-java >/dev/null; }

@@ -7,5 +7,6 @@ pytest_plugins: list[str] = [
     "tests.plugins.chain",
     "tests.plugins.django_db",
     "tests.plugins.api",
+    "tests.plugins.models",
     "tests.plugins.dashboard",
 ]

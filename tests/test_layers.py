@@ -6,7 +6,8 @@ import sys
 import pytest
 
 CORE = ["shelfcast.data", "shelfcast.features", "shelfcast.forecast", "shelfcast.replenish",
-        "shelfcast.config", "shelfcast.errors"]
+        "shelfcast.config", "shelfcast.errors", "shelfcast.live", "shelfcast.ops",
+        "shelfcast.logs"]
 EDGES = ["django", "streamlit", "pyspark", "httpx", "rest_framework", "channels"]
 
 

@@ -25,6 +25,8 @@ def test_demo_smoke_brings_every_part_up_from_an_empty_workspace(tmp_path: Path)
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "smoke: every part answered" in done.stdout
+    # The tills streamed: the simulator's lines were counted by the API (demo checks it).
+    assert "smoke: the simulator sent 300 lines, the API counted them" in done.stdout
 
     # The sample chain it generated is a valid dataset folder, and the forecast covers its
     # first future week exactly once per row, with ordered quantiles.

@@ -17,9 +17,12 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import negative_data_rejection
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 MAX_EXAMPLES = 40
+# A schema-valid upload (any file under any name) is rarely a dataset, and OpenAPI cannot say
+# which file names are tables: /api/uploads/ answers such bodies 400 by design (INTERFACES.md).
+UPLOAD_EXCLUDED = {"/api/uploads/": [positive_data_acceptance]}
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def keep_connection() -> Iterator[None]:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_the_api_answers_as_its_schema_says(catalog, token_for, keep_connection, mode) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_as_its_schema_says(catalog, token_for, keep_connection, live_model_version, mode) -> None:  # type: ignore[no-untyped-def]
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
     headers = {"Authorization": f"Token {token_for('admin')}"}
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -48,6 +51,7 @@ def test_the_api_answers_as_its_schema_says(catalog, token_for, keep_connection,
         @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case) -> None:  # type: ignore[no-untyped-def]
-            case.call_and_validate(headers=headers, excluded_checks=[negative_data_rejection])
+            case.call_and_validate(headers=headers, excluded_checks=[
+                negative_data_rejection, *UPLOAD_EXCLUDED.get(operation.path, [])])
 
         check()

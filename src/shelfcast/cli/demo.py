@@ -2,7 +2,8 @@
 
 It generates the sample chain into the workspace (once), validates it, summarises it,
 forecasts the next weeks, loads it into the database, and starts the API and the
-dashboard as separate processes, until Ctrl-C. ``--smoke`` does the same on a tiny
+dashboard as separate processes, with the simulator streaming the chain's transactions
+into the API, until Ctrl-C. ``--smoke`` does the same on a tiny
 chain and free ports, checks each part answers, and exits.
 """
 
@@ -26,6 +27,8 @@ __all__ = ["register", "demo"]
 
 SAMPLE = {"stores": 4, "items": 40, "days": 730, "seed": 0}
 SMOKE_SAMPLE = {"stores": 2, "items": 10, "days": 200, "seed": 0}
+DEMO_SPEED = 300  # the tills' pace: a trading day of the sample in about three minutes
+SMOKE_LINES = 300
 
 
 def register(app: typer.Typer) -> None:
@@ -82,13 +85,18 @@ def _serve(folder: Path, *, settings_home: Path, smoke: bool) -> None:
             system.start()
         if smoke:
             _check_system(system)
+            _check_published(system)
+            _check_stream(system, folder)
             console.print("[green]smoke: every part answered[/]")
             return
+        system.start_simulator(folder, "--speed", str(DEMO_SPEED))
         console.print(
             f"\n[bold]shelfcast is up[/]\n"
             f"  API        {system.api_url}/api/  (docs: {system.api_url}/api/docs/)\n"
             f"  dashboard  {system.dashboard_url}/\n"
             f"  token      {token}  (role admin; send it as 'Authorization: Token <key>')\n"
+            f"  tills      the sample's transactions stream in at {DEMO_SPEED}x speed "
+            f"(GET /api/live/)\n"
             f"  logs       {system.log_dir}\n"
             "Press Ctrl-C to stop.",
             highlight=False, soft_wrap=True,
@@ -107,6 +115,66 @@ def _check_system(system: System) -> None:
         raise ShelfcastError(
             f"smoke: GET /api/sales/ answered {answer.status_code}: {answer.text[:300]}"
         )
+
+
+def _check_published(system: System, timeout: float = 300.0) -> None:
+    """The smoke check of publishing and the worker: the load published forecasts and orders,
+    and a run job (POST /api/runs/) is done by the worker, its results downloadable."""
+    import time
+
+    import httpx
+
+    forecasts = system.get("/api/forecasts/?page_size=1")
+    orders = system.get("/api/orders/?page_size=1")
+    if forecasts.status_code != 200 or not forecasts.json().get("count"):
+        raise ShelfcastError(f"smoke: no published forecasts: GET /api/forecasts/ answered "
+                             f"{forecasts.status_code}: {forecasts.text[:300]}")
+    if orders.status_code != 200:
+        raise ShelfcastError(f"smoke: GET /api/orders/ answered {orders.status_code}: "
+                             f"{orders.text[:300]}")
+    accepted = httpx.post(f"{system.api_url}/api/runs/", timeout=30.0,
+                          headers={"Authorization": f"Token {system.token}"})
+    if accepted.status_code != 202:
+        raise ShelfcastError(f"smoke: POST /api/runs/ answered {accepted.status_code}: "
+                             f"{accepted.text[:300]}")
+    url = accepted.json()["url"]
+    deadline = time.monotonic() + timeout
+    job = system.get(url).json()
+    while job.get("status") in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(1.0)
+        job = system.get(url).json()
+    if job.get("status") != "succeeded" or not job.get("results"):
+        raise ShelfcastError(f"smoke: the run job ended {job.get('status')!r}: "
+                             f"{job.get('error')}; see {system.log_dir / 'worker.log'}")
+    download = system.get(job["results"][0]["url"])
+    if download.status_code != 200 or not download.text.strip():
+        raise ShelfcastError(f"smoke: the run's result answered {download.status_code}")
+    console.print(f"smoke: {forecasts.json()['count']} forecasts published; the worker ran "
+                  f"a run job ({', '.join(r['name'] for r in job['results'])})")
+
+
+def _check_stream(system: System, folder: Path) -> None:
+    """The smoke check of the tills: the simulator sends a few hundred lines and the API
+    counts each of them in its business day's totals."""
+    from shelfcast.data.transactions import local_day
+    from shelfcast.simulator.source import lines_from_folder
+
+    system.start_simulator(folder, "--limit", str(SMOKE_LINES), "--batch", "100")
+    code = system.wait_for("simulator", timeout=120)
+    if code != 0:
+        raise ShelfcastError(f"smoke: the simulator exited {code}; see "
+                             f"{system.log_dir / 'simulator.log'}")
+    zone = settings_from_env().time_zone
+    sent = (lines_from_folder(folder).head(SMOKE_LINES)
+            .group_by(local_day(pl.col("timestamp"), zone).alias("day")).len())
+    for day, lines in sent.iter_rows():
+        answer = system.get(f"/api/live/?date={day}")
+        counted = sum(s["lines"] for s in answer.json().get("stores", [])) \
+            if answer.status_code == 200 else None
+        if counted != lines:
+            raise ShelfcastError(f"smoke: the simulator sent {lines} lines of {day}, "
+                                 f"GET /api/live/ counts {counted}: {answer.text[:300]}")
+    console.print(f"smoke: the simulator sent {SMOKE_LINES} lines, the API counted them")
 
 
 def _print_summary(dataset: Dataset, folder: Path) -> None:

@@ -27,7 +27,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "shelfcast.cli.serve",
     "shelfcast.cli.token",
     "shelfcast.cli.load",
+    "shelfcast.cli.models",
+    "shelfcast.cli.worker",
     "shelfcast.cli.dashboard",
+    "shelfcast.cli.simulate",
+    "shelfcast.cli.run_daily",
 )
 
 app = typer.Typer(
@@ -48,11 +52,28 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
     """Sales forecasting and replenishment for supermarket chains."""
+    _logs(ctx.invoked_subcommand)
+
+
+def _logs(command: str | None) -> None:
+    """Logs as LOG_FORMAT says (json or text), warnings and up unless LOG_LEVEL says
+    otherwise: a command speaks through its output; the server configures its own."""
+    import os
+
+    from shelfcast.logs import configure_logging, process_context
+
+    try:
+        configure_logging(level=os.environ.get("LOG_LEVEL") or "WARNING")
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    process_context(command=command)
 
 
 for _name in COMMAND_MODULES:

@@ -71,6 +71,7 @@ class System:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._spawn("api", "serve", "--port", str(self.api_port))
         self._spawn("dashboard", "dashboard", "--port", str(self.dashboard_port))
+        self._spawn("worker", "worker")  # runs the upload, run and train jobs
         self._wait_until_up("api", f"{self.api_url}/api/health/")
         self._wait_until_up("dashboard", f"{self.dashboard_url}/_stcore/health")
 
@@ -101,9 +102,24 @@ class System:
         return httpx.get(f"{self.api_url}{path}", headers={"Authorization": f"Token {self.token}"},
                          timeout=30.0)
 
+    def start_simulator(self, folder: Path, *pace: str) -> None:
+        """The tills: ``shelfcast simulate`` replays the folder's transactions into the API."""
+        self._spawn("simulator", "simulate", str(folder), *pace)
+
+    def wait_for(self, name: str, *, timeout: float) -> int:
+        """Wait for a process that ends by itself (the simulator); its exit code."""
+        try:
+            return self.processes[name].wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ShelfcastError(
+                f"the {name} did not finish within {timeout:.0f} s;"
+                f" see {self.log_dir / (name + '.log')}") from None
+
     def wait(self) -> None:
-        """Block until one of the processes ends (or Ctrl-C)."""
-        while all(p.poll() is None for p in self.processes.values()):
+        """Block until one of the serving processes ends (or Ctrl-C); the simulator may
+        finish its replay without stopping the rest."""
+        serving = [p for name, p in self.processes.items() if name != "simulator"]
+        while all(p.poll() is None for p in serving):
             time.sleep(0.5)
 
     def stop(self) -> None:

@@ -3,7 +3,10 @@ the environment). ``local``, ``production`` and ``test`` start from here."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
+
 from shelfcast import __version__
+from shelfcast.logs import logging_config
 from shelfcast.server.settings.env import (
     INSECURE_SECRET_KEY,
     channel_layers_config,
@@ -46,9 +49,13 @@ INSTALLED_APPS = [
     "shelfcast.server.forecasts",
     "shelfcast.server.orders",
     "shelfcast.server.jobs",
+    "shelfcast.server.live",
+    "shelfcast.server.monitoring",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every answer, an error shielded below included, gets its X-Request-ID and log line.
+    "shelfcast.server.core.request_log.RequestLogMiddleware",
     "shelfcast.server.api.middleware.ErrorShieldMiddleware",
     "shelfcast.server.core.metrics.RequestMetricsMiddleware",
     "shelfcast.server.api.middleware.BodySizeLimitMiddleware",
@@ -86,6 +93,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CHANNEL_LAYERS = channel_layers_config()
+for _layer in CHANNEL_LAYERS.values():  # live rounds push an event per item touched: not 100
+    _layer.setdefault("CONFIG", {}).setdefault("capacity", 10_000)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = SHELFCAST.time_zone
@@ -144,11 +153,9 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# LOG_FORMAT=json (one object a line: request id, store, item, model version, latency) or
+# text (the default, for a terminal): shelfcast.logs.
+try:
+    LOGGING = logging_config(env_str("LOG_FORMAT"), env_str("LOG_LEVEL", "INFO"))
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None

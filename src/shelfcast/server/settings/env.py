@@ -20,6 +20,7 @@ variable. ``base``/``local``/``production``/``test`` import from here and nowher
 | ``SHELFCAST_THROTTLE_<ROLE>`` | see ``THROTTLE_DEFAULTS`` | rate per token of that role, e.g. ``600/min``; ``ANON`` for no token |
 | ``SECURE_SSL_REDIRECT``, ``SECURE_PROXY_SSL_HEADER``, ``SECURE_HSTS_SECONDS`` | on, none, 1 year | production's HTTPS settings |
 | ``LOG_LEVEL`` | ``INFO`` | |
+| ``LOG_FORMAT`` | ``text`` | ``json``: one JSON object a line (``shelfcast.logs``); ``text`` for a terminal |
 """
 
 from __future__ import annotations
