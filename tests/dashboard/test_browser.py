@@ -135,8 +135,10 @@ def _upload(page: Page, dashboard_url: str, analyst_key: str, files: list[Path])
     page.goto(f"{dashboard_url}/upload", wait_until="domcontentloaded")
     expect(page.get_by_text("Upload and validate")).to_be_visible(timeout=WAIT_MS)
     page.locator("input[type=file]").first.set_input_files([str(f) for f in files])
-    for name in (f.name for f in files):  # Streamlit lists each file once it is sent
-        expect(page.get_by_text(name).first).to_be_visible(timeout=WAIT_MS)
+    uploader = page.get_by_test_id("stFileUploader").first
+    for name in (f.name for f in files):  # Streamlit lists each file in the uploader once sent
+        # (scoped to the uploader: the page's help text names "sales.csv" too)
+        expect(uploader.get_by_text(name, exact=True).first).to_be_visible(timeout=WAIT_MS)
     page.get_by_label(TOKEN_LABEL).first.fill(analyst_key)
     page.get_by_role("button", name="Upload and validate").click()
 

@@ -47,6 +47,7 @@ def replenish_spark(
     if data.inventory is None:
         raise ShelfcastError("replenishment on Spark needs an inventory table")
     events = data.small.get("events")
+    items = data.small.get("items")  # pack sizes, unit costs, shelf lives where inventory is silent
     files = dict(data.files)
     sales_cols = [c for c in data.sales.columns]
     future_cols = [c for c in data.future.columns] if data.future is not None else []
@@ -72,7 +73,7 @@ def replenish_spark(
         fc_part = mixed.filter(pl.col(SIDE) == "forecast").select(fc_cols)
         return propose(fc_part, typed["inventory"], settings=settings, as_of=as_of,
                        sales=typed.get("sales"), future=typed.get("future"), events=events,
-                       policy=policy)
+                       items=items, policy=policy)
 
     def side(kind: str, schema: StructType) -> DataFrame:
         def run(f, i):  # type: ignore[no-untyped-def]
