@@ -33,30 +33,37 @@ def _attributes(frame: pl.DataFrame | None, key: str, skip: tuple[str, ...] = ()
 
 @transaction.atomic
 def stores_upsert(*, ids: set[str], stores: pl.DataFrame | None = None) -> int:
-    """Create or update the stores ``ids`` (plus those of ``stores``) with their attributes."""
+    """Create or update the stores of ``stores`` with their attributes, and create the other
+    ``ids`` (named only in sales or inventory) if new, leaving a stored store's attributes as
+    they are: a sales-only upload must not wipe what an earlier stores table said."""
     attributes = _attributes(stores, STORE)
-    every = sorted(ids | set(attributes))
+    described = sorted(attributes)
     Store.objects.bulk_create(
-        [Store(store_id=s, attributes=attributes.get(s, {})) for s in every],
+        [Store(store_id=s, attributes=attributes[s]) for s in described],
         update_conflicts=True, unique_fields=["store_id"], update_fields=["attributes"],
         batch_size=2000,
     )
-    return len(every)
+    Store.objects.bulk_create([Store(store_id=s) for s in sorted(ids - set(described))],
+                              ignore_conflicts=True, batch_size=2000)
+    return len(ids | set(described))
 
 
 @transaction.atomic
 def items_upsert(*, ids: set[str], items: pl.DataFrame | None = None) -> int:
-    """Create or update the items ``ids`` (plus those of ``items``): category and attributes."""
+    """Create or update the items of ``items`` (category and attributes), and create the other
+    ``ids`` if new, leaving a stored item's category and attributes as they are."""
     attributes = _attributes(items, ITEM, skip=("category",))
     categories: dict[str, str] = {}
     if items is not None and "category" in items.columns:
         categories = {i: (c or "") for i, c in items.select(ITEM, pl.col("category")
                                                             .cast(pl.String)).iter_rows()}
-    every = sorted(ids | set(attributes) | set(categories))
+    described = sorted(set(attributes) | set(categories))
     Item.objects.bulk_create(
         [Item(item_id=i, category=categories.get(i, "")[:100], attributes=attributes.get(i, {}))
-         for i in every],
+         for i in described],
         update_conflicts=True, unique_fields=["item_id"], update_fields=["category", "attributes"],
         batch_size=2000,
     )
-    return len(every)
+    Item.objects.bulk_create([Item(item_id=i) for i in sorted(ids - set(described))],
+                             ignore_conflicts=True, batch_size=2000)
+    return len(ids | set(described))
