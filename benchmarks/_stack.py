@@ -62,8 +62,13 @@ class Postgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/bench"
 
     def __exit__(self, *exc: object) -> None:
-        subprocess.run([*self.prefix, _pg_tool("pg_ctl"), "-D", str(self.base / "data"), "-m",
-                        "immediate", "-w", "stop"], capture_output=True, check=False)
+        done = subprocess.run([*self.prefix, _pg_tool("pg_ctl"), "-D", str(self.base / "data"),
+                               "-m", "immediate", "-w", "stop"], capture_output=True, text=True,
+                              check=False)
+        if done.returncode:  # leave the folder, so that it can still be stopped by hand
+            print(f"could not stop PostgreSQL in {self.base}: {done.stdout}{done.stderr}",
+                  file=sys.stderr)
+            return
         shutil.rmtree(self.base, ignore_errors=True)
 
 

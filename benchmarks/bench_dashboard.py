@@ -137,6 +137,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _answers(url: str) -> bool:
+    """True once ``url`` answers 200; a refused connection means "not listening yet"."""
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def _start(args: list[str], health: str, log: Path) -> subprocess.Popen:
     out = log.open("w")
     process = subprocess.Popen([sys.executable, "-m", "shelfcast", *args], env=_env(),
@@ -145,11 +153,8 @@ def _start(args: list[str], health: str, log: Path) -> subprocess.Popen:
     while True:
         if process.poll() is not None:
             sys.exit(f"{args[0]} stopped:\n{log.read_text()}")
-        try:
-            if httpx.get(health, timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
+        if _answers(health):
+            return process
         if time.monotonic() > deadline:
             process.kill()
             sys.exit(f"{args[0]} did not answer in {STARTUP_LIMIT_S} s:\n{log.read_text()}")
@@ -221,11 +226,8 @@ def run(repeat: int) -> None:
             stdout=(OUT / "dashboard.log").open("w"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + STARTUP_LIMIT_S
         while True:
-            try:
-                if httpx.get(f"{ui}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+            if _answers(f"{ui}/_stcore/health"):
+                break
             if dashboard.poll() is not None or time.monotonic() > deadline:
                 sys.exit(f"the dashboard did not start:\n{(OUT / 'dashboard.log').read_text()}")
             time.sleep(0.5)

@@ -28,9 +28,6 @@ import contextlib
 import json
 import os
 import platform
-import pwd
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,60 +40,12 @@ import numpy as np
 import polars as pl
 from websockets.asyncio.client import connect
 
+from _stack import Postgres, free_port
+
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out" / "live_latency"
 CHAIN = OUT / "chain_s10_i100_d180_seed3"
 SKUS = 10 * 100
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pg_tool(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(
-        f"*/bin/{name}"))), None)
-    if found is None:
-        raise SystemExit(f"{name} not found: install PostgreSQL 15 (make test does)")
-    return str(found)
-
-
-class Postgres:
-    """A throwaway cluster, run as the ``postgres`` user (its server refuses root)."""
-
-    def __init__(self) -> None:
-        self.base = Path(tempfile.mkdtemp(prefix="shelfcast-bench-pg-"))
-        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.prefix:
-            entry = pwd.getpwnam("postgres")
-            os.chown(self.base, entry.pw_uid, entry.pw_gid)
-        self.port = _free_port()
-
-    def __enter__(self) -> str:
-        data = self.base / "data"
-        subprocess.run([*self.prefix, _pg_tool("initdb"), "-D", str(data), "--auth=trust", "-U",
-                        "postgres", "-E", "UTF8", "--no-locale", "--no-sync"], check=True,
-                       capture_output=True)
-        subprocess.run([*self.prefix, _pg_tool("pg_ctl"), "-D", str(data), "-o",
-                        f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
-                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-                        "-l", str(self.base / "log"), "-w", "start"], check=True,
-                       capture_output=True)
-        subprocess.run([*self.prefix, _pg_tool("createdb"), "-h", "127.0.0.1", "-p",
-                        str(self.port), "-U", "postgres", "bench"], check=True)
-        return f"postgresql://postgres@127.0.0.1:{self.port}/bench"
-
-    def __exit__(self, *exc: object) -> None:
-        done = subprocess.run([*self.prefix, _pg_tool("pg_ctl"), "-D", str(self.base / "data"),
-                               "-m", "immediate", "-w", "stop"], capture_output=True, text=True,
-                              check=False)
-        if done.returncode:  # leave the folder, so that it can still be stopped by hand
-            print(f"could not stop PostgreSQL in {self.base}: {done.stdout}{done.stderr}",
-                  file=sys.stderr)
-            return
-        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -226,7 +175,7 @@ def main() -> None:
         _cli(env, "load", str(CHAIN))
         till = _cli(env, "token", "create", "--role", "till", "--name", "bench").strip()
         viewer = _cli(env, "token", "create", "--role", "viewer", "--name", "bench").strip()
-        port = _free_port()
+        port = free_port()
         log = (OUT / "serve.log").open("w")
         server = subprocess.Popen([sys.executable, "-m", "shelfcast", "serve", "--port",
                                    str(port), "--no-migrate", "--log-level", "warning"],
