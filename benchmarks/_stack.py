@@ -2,7 +2,12 @@
 the ``postgres`` user, since its server refuses root; fsync off, as in the tests), the
 ``shelfcast`` commands, and ``shelfcast serve`` on a free port.
 
-    with Postgres() as database_url, Server(env) as url: ...
+    with Postgres() as database_url, Server(env, workers=2) as url: ...
+
+``Server`` starts ``shelfcast serve`` as production does (``workers=2`` as docker-compose.yml;
+1 by default, which WebSocket benchmarks need without Redis; the pool and request-thread
+settings of ``SERVE_ENV`` unless the caller's environment sets them); ``serve_settings(env)``
+says which were used, for the report.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["Postgres", "Server", "cli", "free_port", "machine"]
+__all__ = ["Postgres", "KeptPostgres", "Server", "SERVE_ENV", "cli", "free_port", "machine",
+           "serve_settings"]
 
 
 def free_port() -> int:
@@ -80,18 +86,30 @@ def cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-class Server:
-    """``shelfcast serve`` (one uvicorn process) until exit; its base URL on enter."""
+SERVE_ENV = {"DATABASE_POOL_MAX_SIZE": "10", "SHELFCAST_REQUEST_THREADS": "8",
+             "LOG_FORMAT": "json"}
+"""The server's settings in a benchmark: the defaults of settings/env.py spelled out, and
+the JSON request log of deploy/env.example (a line per request, as in production)."""
 
-    def __init__(self, env: dict[str, str], *args: str, log: Path | None = None) -> None:
-        self.env, self.args, self.log = env, args, log
+
+def serve_settings(env: dict[str, str]) -> dict[str, str]:
+    return {k: env.get(k, v) for k, v in SERVE_ENV.items()}
+
+
+class Server:
+    """``shelfcast serve --workers N`` until exit; its base URL on enter."""
+
+    def __init__(self, env: dict[str, str], *args: str, workers: int = 1,
+                 log: Path | None = None) -> None:
+        self.env = {**env, **serve_settings(env)}
+        self.args, self.log, self.workers = args, log, workers
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> str:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "shelfcast", "serve", "--port", str(self.port),
-             "--log-level", "warning", *self.args],
+             "--log-level", "warning", "--workers", str(self.workers), *self.args],
             env=self.env, stdout=subprocess.DEVNULL,
             stderr=self.log.open("wb") if self.log else subprocess.DEVNULL)
         url = f"http://127.0.0.1:{self.port}"
@@ -120,3 +138,37 @@ def machine() -> dict[str, object]:
     return {"cores": os.cpu_count(), "memory_gb": round(mem_kb / 1e6, 1),
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "python": sys.version.split()[0]}
+
+
+class KeptPostgres(Postgres):
+    """A PostgreSQL 15 cluster kept in ``folder`` between runs (a benchmark's ``make`` loads
+    it, its ``run`` reads it): created with database ``bench`` the first time, started on
+    enter, stopped (not removed) on exit; its URL on enter."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.base = folder
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.prefix:
+            entry = pwd.getpwnam("postgres")
+            os.chown(self.base, entry.pw_uid, entry.pw_gid)
+        self.port = free_port()
+
+    def __enter__(self) -> str:
+        if not (self.base / "data" / "PG_VERSION").exists():
+            shutil.rmtree(self.base / "data", ignore_errors=True)
+            return super().__enter__()
+        subprocess.run([*self.prefix, _pg_tool("pg_ctl"), "-D", str(self.base / "data"), "-o",
+                        f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
+                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                        "-l", str(self.base / "log"), "-w", "start"], check=True,
+                       capture_output=True)
+        return f"postgresql://postgres@127.0.0.1:{self.port}/bench"
+
+    def __exit__(self, *exc: object) -> None:
+        done = subprocess.run([*self.prefix, _pg_tool("pg_ctl"), "-D", str(self.base / "data"),
+                               "-m", "fast", "-w", "stop"], capture_output=True, text=True,
+                              check=False)
+        if done.returncode:
+            print(f"could not stop PostgreSQL in {self.base}: {done.stdout}{done.stderr}",
+                  file=sys.stderr)

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_accuracy.py [--datasets synthetic,online_retail,favorita]
         [--holdout 28] [--no-peers] [--no-next-day] [--out benchmarks/out/accuracy]
+        [--reuse] [--recompute shelfcast] [--shelfcast-params '{"max_rows": 500000}']
 
 For each data set: hold out the last ``--holdout`` days (train on everything before the
 cutoff, score what comes after: ``shelfcast.forecast.backtest.split_at``), then in ONE run
@@ -49,6 +50,7 @@ from shelfcast.forecast.metrics import DEFAULT_METRICS, evaluate, series_scales
 ROOT = Path(__file__).resolve().parent
 PEERS_PY = ROOT / ".venv-peers" / "bin" / "python"
 RUN_PEERS = ROOT / "peers" / "run_peers.py"
+DEFAULT_OUT = ROOT / "out" / "accuracy"
 SYNTHETIC = {"stores": 10, "items": 100, "days": 730, "seed": 0}
 COLUMNS = {
     "wape": "WAPE (mean)",
@@ -140,19 +142,19 @@ PEER_NAMES = {
 }
 
 
-def shelfcast_models() -> dict:
-    """The Forecaster and the baselines (the baselines alone, said loudly, while the
-    Forecaster is not importable)."""
+def shelfcast_models(params: dict | None = None) -> dict:
+    """The Forecaster (with ``params`` over its defaults) and the baselines (the baselines
+    alone, said loudly, while the Forecaster is not importable)."""
     try:
         from shelfcast.forecast import Forecaster
     except ImportError as exc:
         log(f"WARNING: no Forecaster ({exc}); scoring the baselines and peers only")
         return dict(BASELINES)
-    return {"shelfcast": Forecaster, **BASELINES}
+    return {"shelfcast": lambda: Forecaster(**(params or {})), **BASELINES}
 
 
 def evaluate_dataset(name: str, ds: Dataset, args: argparse.Namespace) -> dict:
-    models = shelfcast_models() if args.shelfcast else dict(BASELINES)
+    models = shelfcast_models(args.shelfcast_params) if args.shelfcast else dict(BASELINES)
 
     cutoff = ds.last_date - timedelta(days=args.holdout)
     train, future, actuals = split_at(ds, cutoff, horizon=args.holdout)
@@ -184,7 +186,8 @@ def evaluate_dataset(name: str, ds: Dataset, args: argparse.Namespace) -> dict:
         # Each forecast is kept, so that a run cut short (or one that only adds a model) can
         # reuse it with --reuse; the key is the cutoff and the model's name.
         path = cache / f"{model_name}_{cutoff}.parquet"
-        if args.reuse and path.exists() and path.with_suffix(".json").exists():
+        reusable = args.reuse and model_name not in args.recompute
+        if reusable and path.exists() and path.with_suffix(".json").exists():
             forecast = pl.read_parquet(path)
             secs = json.loads(path.with_suffix(".json").read_text())["seconds"]
             log(f"{name}: {model_name} reused from {path}")
@@ -315,7 +318,7 @@ def main() -> None:
     parser.add_argument("--datasets", default="synthetic,online_retail,favorita")
     parser.add_argument("--holdout", type=int, default=28)
     parser.add_argument("--data-root", type=Path, default=ROOT / "out")
-    parser.add_argument("--out", type=Path, default=ROOT / "out" / "accuracy")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--no-peers", dest="peers", action="store_false")
     parser.add_argument("--no-next-day", dest="next_day", action="store_false")
     parser.add_argument("--reuse", action="store_true",
@@ -323,7 +326,14 @@ def main() -> None:
                              "baselines) and the peers' predictions on identical inputs")
     parser.add_argument("--no-shelfcast", dest="shelfcast", action="store_false",
                         help="baselines and peers only")
+    parser.add_argument("--recompute", type=lambda s: set(s.split(",")), default=set(),
+                        help="models (e.g. shelfcast) fitted anew even with --reuse")
+    parser.add_argument("--shelfcast-params", type=_json_object, default={},
+                        help="JSON object of Forecaster parameters over its defaults; the "
+                             "shelfcast forecast is then recomputed, not reused")
     args = parser.parse_args()
+    if args.shelfcast_params:
+        args.recompute = args.recompute | {"shelfcast"}
     args.out.mkdir(parents=True, exist_ok=True)
 
     header = (
@@ -344,8 +354,19 @@ def main() -> None:
              "next_day": None if report["next_day"] is None else report["next_day"].to_dicts()},
             indent=2, default=str))
         print(text, flush=True)
-        write_latest(args.out)
+        if args.out == DEFAULT_OUT:  # experiments in other folders leave the record alone
+            write_latest(args.out)
     log(f"done: {ROOT / 'out' / 'accuracy_latest.md'}; load average now {os.getloadavg()[0]:.1f}")
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON ({exc}): {text!r}") from exc
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object of parameters, got {text!r}")
+    return value
 
 
 def write_latest(out: Path) -> None:

@@ -115,6 +115,7 @@ fc = model.predict(ds.future)
 write_table(fc, sys.argv[2])
 t3 = time.perf_counter()
 print(f"load {t1-t0:.1f} s, fit {t2-t1:.1f} s, predict+write {t3-t2:.1f} s, {fc.height} rows")
+print(f"training rows {model.n_train_rows_:,}, trees {model.best_iteration_}; notes: {model.notes_}")
 """
 
 

@@ -37,6 +37,15 @@ class LoadResult:
     errors: int = 0
     late_start: float = 0.0  # the worst delay of a send behind its schedule (client health)
     wall: float = 0.0
+    first_scheduled: float = 0.0  # scheduled send of the first counted request
+    last_done: float = 0.0  # when the last counted request was answered
+
+    def throughput(self) -> float:
+        """Counted requests answered as expected, a second, from the first counted send to
+        the last answer: what the server achieved, which is below ``rate`` when it fell
+        behind (its queue then grows, and the run lasts longer than ``seconds``)."""
+        span = self.last_done - self.first_scheduled
+        return self.ok / span if span > 0 else float("nan")
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies, q)) if self.latencies else float("nan")
@@ -50,6 +59,7 @@ async def open_loop(send: Callable[[int], Awaitable[bool]], *, rate: float, seco
     warm = int(round(warmup_seconds * rate))
     total = warm + int(round(seconds * rate))
     start = time.perf_counter() + 0.05
+    result.first_scheduled = start + warm / rate
     tasks: list[asyncio.Task[None]] = []
 
     async def one(i: int, scheduled: float) -> None:
@@ -61,6 +71,7 @@ async def open_loop(send: Callable[[int], Awaitable[bool]], *, rate: float, seco
         done = time.perf_counter()
         if i < warm:
             return
+        result.last_done = max(result.last_done, done)
         result.latencies.append(done - scheduled)
         if good:
             result.ok += 1
@@ -90,6 +101,7 @@ def summary(result: LoadResult) -> dict[str, float]:
         "p99_ms": round(result.percentile(99) * ms, 2),
         "max_ms": round(max(result.latencies, default=float("nan")) * ms, 2),
         "client_late_ms": round(result.late_start * ms, 2),
+        "achieved_per_second": round(result.throughput(), 2),
     }
 
 

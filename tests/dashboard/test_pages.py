@@ -68,6 +68,16 @@ def test_live_shows_todays_units_per_store(dashboard_api: ApiServer,
     assert today, "the fixture published forecasts for the live day"
     assert metric(at, "Forecast for today") == f"{sum(r['forecast'] for r in today):,.0f}"
     assert len(charts(at)) == 2  # units per store; so far against the forecast
+    # The nowcast chart's per-store sums are the server's (nowcast=true).
+    summed = _api(dashboard_api, "/api/live/", nowcast="true")["stores"]
+    assert all(s["nowcast_today"] >= s["units"] - 1e-9 for s in summed)  # S + what is to come
+    assert '"nowcast"' in charts(at)[1].proto.spec
+    # The top items by units so far, not every item of the day.
+    items = at.dataframe[0].value
+    top = _api(dashboard_api, "/api/live/", order="units")["results"][:len(items)]
+    assert 0 < len(items) <= 20  # data_access.LIVE_TOP_ITEMS
+    assert list(items["units"]) == [r["units"] for r in top]
+    assert list(items["units"]) == sorted(items["units"], reverse=True)
     assert at.toggle(key="live_pause").value is False
     # The latest alerts, as many as the API has (the fixture's and the live path's).
     alerts_shown = 10  # views/live.py ALERTS_SHOWN (importing a page runs it)
@@ -147,9 +157,16 @@ def test_forecasts_chart_band_and_actuals(dashboard_api: ApiServer,
 def test_inventory_days_of_cover_and_alerts(dashboard_api: ApiServer,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_page("inventory.py", dashboard_api, monkeypatch)
+    # One store to start with (the first); no store picked: the whole chain.
+    first = at.multiselect(key="inventory_stores").options[0]
+    assert at.multiselect(key="inventory_stores").value == [first]
+    one = _api(dashboard_api, "/api/inventory/", store_id=first)["results"]
+    assert metric(at, "Store-items") == str(len({(r["store_id"], r["item_id"]) for r in one}))
+    at.multiselect(key="inventory_stores").set_value([]).run()
+    assert not at.exception
     snapshots = _api(dashboard_api, "/api/inventory/")["results"]
     pairs = {(r["store_id"], r["item_id"]) for r in snapshots}
-    assert metric(at, "Store-items") == str(len(pairs))
+    assert metric(at, "Store-items") == str(len(pairs)) != str(len(one))
     alerts = _api(dashboard_api, "/api/alerts/")["results"]
     assert metric(at, "With an alert") == str(len({(a["store_id"], a["item_id"])
                                                     for a in alerts if (a["store_id"], a["item_id"])
@@ -167,14 +184,16 @@ def test_inventory_days_of_cover_and_alerts(dashboard_api: ApiServer,
 def test_orders_lists_the_proposals(dashboard_api: ApiServer,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_page("orders.py", dashboard_api, monkeypatch)
+    # One store to start with (the first); no store picked: the whole chain.
+    stores = at.multiselect(key="orders_stores").options
+    assert at.multiselect(key="orders_stores").value == [stores[0]]
+    assert metric(at, "Proposals") == "1"
+    at.multiselect(key="orders_stores").set_value([]).run()
+    assert not at.exception
     orders = _api(dashboard_api, "/api/orders/")["results"]
     assert metric(at, "Proposals") == str(len(orders)) == "3"
     assert list(at.dataframe[0].value["reason"]) == [o["reason"] for o in orders]
     assert at.get("download_button")
-    stores = at.multiselect(key="orders_stores").options
-    at.multiselect(key="orders_stores").set_value([stores[0]]).run()
-    assert not at.exception
-    assert metric(at, "Proposals") == "1"
 
 
 @pytest.mark.parametrize("page", ["models.py", "upload.py"])
@@ -276,13 +295,14 @@ def test_a_read_stopped_at_the_row_cap_is_said(dashboard_api: ApiServer,
     from shelfcast.dashboard import data_access as da
 
     st.cache_data.clear()  # earlier tests cached whole reads
-    monkeypatch.setattr(da, "PAGE_SIZE", 10)
-    monkeypatch.setattr(da, "MAX_ROWS", 20)
+    monkeypatch.setattr(da, "PAGE_SIZE", 5)
+    monkeypatch.setattr(da, "MAX_ROWS", 10)
     try:
         at = run_page("inventory.py", dashboard_api, monkeypatch)
     finally:
         st.cache_data.clear()
-    count = _api(dashboard_api, "/api/inventory/")["count"]
-    assert count > 20
+    first = at.multiselect(key="inventory_stores").value  # the page's default: one store
+    count = _api(dashboard_api, "/api/inventory/", store_id=",".join(first))["count"]
+    assert count > 10
     warned = [w.value for w in at.warning]
-    assert any(f"stopped at 20 rows of {count:,}" in w for w in warned), warned
+    assert any(f"stopped at 10 rows of {count:,}" in w for w in warned), warned

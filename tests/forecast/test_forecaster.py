@@ -10,6 +10,7 @@ import pytest
 
 from shelfcast.data.dataset import Dataset
 from shelfcast.errors import NotFittedError, ShelfcastError
+from shelfcast.features.build import dense_history
 from shelfcast.features.weather import weather_features
 from shelfcast.forecast import Forecaster
 
@@ -200,3 +201,70 @@ def test_the_training_window_shrinks_to_the_history_row_budget() -> None:
     assert any("max_history_rows" in n for n in tight.notes_)
     # Never below a year, however tight the budget.
     assert Forecaster(**SMALL, n_jobs=1, max_history_rows=10).fit(Dataset(sales=sales)).window_days_ == 365
+
+
+def _two_level_sales() -> pl.DataFrame:
+    """Two series over three years: about 50 a day before the last year, 5 within it, so a
+    training row's target tells its age."""
+    days = pl.date_range(pl.date(2021, 1, 1), pl.date(2023, 12, 31), eager=True)
+    last = days[-1]
+    rng = np.random.default_rng(5)
+    recent = np.array([(last - d).days < 365 for d in days])
+    sales = pl.concat(
+        pl.DataFrame({"date": days, "store_id": "S", "item_id": item,
+                      "sales": rng.poisson(np.where(recent, 5.0, 50.0)).astype(float)})
+        for item in ("A", "B")
+    )
+    return sales
+
+
+def test_the_row_budget_samples_older_days_less_than_recent_ones() -> None:
+    sales = _two_level_sales()
+    # 730 recent and 1,460 older target days: about older_rows older ones are kept...
+    assert Forecaster(older_rows=365)._sampling_rates(730, 1460) == (1.0, 0.25)
+    assert Forecaster(older_rows=5_000)._sampling_rates(730, 1460) == (1.0, 1.0)
+    # ...then every day alike, down to about max_rows in all.
+    keep, older_keep = Forecaster(older_rows=365, max_rows=657)._sampling_rates(730, 1460)
+    assert keep == pytest.approx(0.6) and older_keep == pytest.approx(0.15)
+
+    model = Forecaster(**SMALL, n_jobs=1, older_rows=300).fit(Dataset(sales=sales))
+    assert any("older_rows" in n for n in model.notes_)
+    full = Forecaster(**SMALL, n_jobs=1).fit(Dataset(sales=sales))
+    assert model.n_train_rows_ < 0.6 * full.n_train_rows_
+    # The rows themselves: older targets (about 50 a day) are the sampled-down ones.
+    history = dense_history(sales, [], end=model.last_date_)
+    rows = model._training_rows(history, np.random.default_rng(0), model.last_date_, 0.8, older_keep=0.2)
+    y, kind = rows[1], rows[4]
+    trained = kind == 0
+    older_share = float((y[trained] > 25).mean())
+    rows_all = model._training_rows(history, np.random.default_rng(0), model.last_date_, 1.0)
+    older_share_all = float((rows_all[1][rows_all[4] == 0] > 25).mean())
+    # Unsampled about 2/3 of the training targets are older; at 0.2 against 0.8, about 1/3.
+    assert older_share_all > 0.6
+    assert 0.25 < older_share < 0.45
+
+
+def test_refit_modes_set_the_number_of_trees(chain: Dataset) -> None:
+    none = Forecaster(**SMALL, n_jobs=1, refit="none").fit(chain)
+    extend = Forecaster(**SMALL, n_jobs=1, refit="extend", refit_share=0.25).fit(chain)
+    assert none.best_iteration_ == none.booster_.num_boosted_rounds()
+    best = none.best_iteration_
+    assert extend.best_iteration_ == best + max(round(best * 0.25), 1)
+    assert extend.booster_.num_boosted_rounds() == extend.best_iteration_
+    # Booleans (models saved before the modes) still mean a full refit or none.
+    old = Forecaster(**SMALL, n_jobs=1, refit=True).fit(chain)
+    assert old.booster_.num_boosted_rounds() == max(round(best * 1.1), 1)
+    _check_frame(extend.predict(chain.future))
+    # "auto": a full refit on few rows, more trees on many (here: a budget of 0 rows).
+    small = Forecaster(**SMALL, n_jobs=1).fit(chain)
+    assert small.booster_.num_boosted_rounds() == old.booster_.num_boosted_rounds()
+    big = Forecaster(**SMALL, n_jobs=1, full_refit_rows=0).fit(chain)
+    assert big.best_iteration_ == best + max(round(best * 0.5), 1)
+    assert any("full_refit_rows" in n for n in big.notes_)
+
+
+def test_a_bad_refit_or_sampling_parameter_is_a_clear_error(chain: Dataset) -> None:
+    with pytest.raises(ShelfcastError, match="refit must be"):
+        Forecaster(**SMALL, refit="sometimes").fit(chain)
+    with pytest.raises(ShelfcastError, match="older_rows must be at least 1"):
+        Forecaster(**SMALL, older_rows=0).fit(chain)

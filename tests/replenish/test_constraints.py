@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -138,13 +140,66 @@ def test_a_perishable_never_gets_more_than_sells_before_it_expires() -> None:
     sku = prepare_inputs(fc, inv, settings=Settings())
     need = policy_need(sku)
     order = apply_constraints(sku, need)
-    m, v = window_moments(sku.mean, sku.var, sku.lead_time, life)
+    # The demand from now until the order's units expire (lead time + shelf life), at the
+    # target service level: the position (sold first) plus the order never exceeds it.
+    m, v = window_moments(sku.mean, sku.var, 0, sku.lead_time + life)
     sellable = nb_quantile(sku.service_level, m, v)
-    # Stock at arrival plus the order never exceeds what sells within the shelf life at the
-    # target service level (old stock first).
-    assert np.all(need.at_arrival + order.quantity <= np.maximum(sellable, need.at_arrival) + 1e-9)
-    assert np.isfinite(shelf_life_cap(sku, need, CostModel())).all()
-    assert (order.quantity > 0).any()
+    ordered = order.quantity > 0
+    assert np.all(need.position[ordered] + order.quantity[ordered] <= sellable[ordered] + 1e-9)
+    assert np.isfinite(shelf_life_cap(sku, need)).all()
+    assert ordered.any()
+
+
+def test_the_shelf_life_cap_keeps_the_target_when_the_shelf_life_covers_the_cycle() -> None:
+    # Same demand, review every 3 days; shelf lives of 1, 2 (shorter than the cycle) and
+    # 3, 5 (covering it). Packs of 1, no minimum: only the cap can stand in the way.
+    mean = np.full((4, 14), 6.0)
+    fc = forecast_frame(mean, mean * 1.5)
+    inv = inventory_frame(4, on_hand=0.0, shelf_life_days=[1, 2, 3, 5], review_period_days=3,
+                          lead_time_days=2, unit_cost=1.0, service_level=0.95)
+    sku = prepare_inputs(fc, inv, settings=Settings())
+    need = policy_need(sku)
+    order = apply_constraints(sku, need)
+    reaches = need.position + order.quantity >= need.target - 1e-9
+    assert reaches.tolist() == [False, False, True, True]
+    assert order.unreachable.tolist() == [True, True, False, False]
+    assert order.capped_by_shelf_life[:2].all() and not order.capped_by_shelf_life[2:].any()
+    # The achieved level of a capped line is what the cap allows, below the target.
+    assert (order.achieved_service[:2] < 0.95).all()
+    assert (order.achieved_service[2:] >= 0.95 - 1e-9).all()
+
+
+def test_a_perishable_minimum_order_is_placed_only_when_its_margin_pays_for_its_waste() -> None:
+    # Two perishables, 3 days of shelf life, 4 a day, nothing on hand: each needs 14 units and
+    # has a minimum of 20, within the shelf-life cap. The expected waste of the 6 extra units
+    # is the same; a 50 % margin pays for it (placed), a 1 % margin does not (skipped).
+    fc = forecast_frame(np.full((2, 10), 4.0), np.full((2, 10), 6.0))
+    inv = inventory_frame(2, on_hand=0.0, shelf_life_days=3, lead_time_days=1,
+                          review_period_days=1, min_order=20.0, unit_cost=1.0,
+                          service_level=0.95)
+    sku = replace(prepare_inputs(fc, inv, settings=Settings()), price=np.array([2.0, 1.01]))
+    need = policy_need(sku)
+    assert (need.raw < 20).all()
+    order = apply_constraints(sku, need)
+    assert (order.cap >= 20).all()
+    assert order.min_order_raised.tolist() == [True, False]
+    assert order.min_order_skipped.tolist() == [False, True]
+    assert order.quantity.tolist() == [20.0, 0.0]
+
+
+def test_the_minimum_order_weighs_the_stockout_it_prevents() -> None:
+    # A non-perishable at 5 a day with nothing on hand needs about 12 units; its minimum
+    # is 30. Skipping loses the margin of the stockout; the extra 18 units sell in days.
+    # The same item already stocked beyond its need orders nothing at all.
+    fc = forecast_frame(np.full((2, 10), 5.0), np.full((2, 10), 8.0))
+    inv = inventory_frame(2, on_hand=[0.0, 40.0], lead_time_days=1, review_period_days=1,
+                          min_order=30.0, unit_cost=1.0)
+    sku = prepare_inputs(fc, inv, settings=Settings())
+    need = policy_need(sku)
+    order = apply_constraints(sku, need)
+    assert order.quantity.tolist() == [30.0, 0.0]
+    assert order.min_order_raised.tolist() == [True, False]
+    assert not order.min_order_skipped.any()
 
 
 def test_a_longer_shelf_life_never_lowers_the_order() -> None:
@@ -156,3 +211,20 @@ def test_a_longer_shelf_life_never_lowers_the_order() -> None:
     order = apply_constraints(sku, policy_need(sku))
     assert order.quantity[0] < order.quantity[1]
     assert order.capped_by_shelf_life[0]
+
+
+def test_a_slow_mover_gets_its_minimum_order_when_skipping_would_leave_it_empty() -> None:
+    # 0.3 a day, empty shelf, minimum 48 (about 160 days of demand), unit cost 1.4, price 2.4.
+    # Against one cycle's lost margin the minimum never pays, so every review would skip it and
+    # the shelf would stay empty; over the days it lasts, the margin it saves (about 48 units)
+    # far outweighs holding it. A minimum of 2,000 (years of demand) is still skipped.
+    fc = forecast_frame(np.full((2, 10), 0.3), np.full((2, 10), 0.4))
+    inv = inventory_frame(2, on_hand=0.0, lead_time_days=4, review_period_days=3,
+                          min_order=[48.0, 2000.0], unit_cost=1.4)
+    sku = replace(prepare_inputs(fc, inv, settings=Settings()), price=np.array([2.4, 2.4]))
+    need = policy_need(sku)
+    assert (need.raw > 0).all()
+    order = apply_constraints(sku, need)
+    assert order.min_order_raised.tolist() == [True, False]
+    assert order.min_order_skipped.tolist() == [False, True]
+    assert order.quantity.tolist() == [48.0, 0.0]

@@ -8,7 +8,9 @@ import numpy as np
 import polars as pl
 
 from shelfcast.config import Settings
+from shelfcast.replenish.demand import nb_cdf
 from shelfcast.replenish.inputs import prepare_inputs
+from shelfcast.replenish.lost_sales import lost_sales_credit
 from shelfcast.replenish.policies import Policy, policy_need
 from shelfcast.replenish.proposals import propose
 from tests.replenish.frames import AS_OF, forecast_frame, inventory_frame
@@ -76,3 +78,52 @@ def test_zero_demand_items_get_no_order() -> None:
     out = propose(fc.filter(fc["item_id"] != "I3"), inv)  # I3 has no forecast at all
     assert out.orders.height == 0
     assert set(out.alerts.filter(out.alerts["kind"] == "excess_stock")["item_id"]) == {"I2"}
+
+
+def _lost_sales_cycle_met(pos, order, lead_days, review_days, day_mean, day_var, rng, n=400_000):
+    """Monte Carlo of one cycle under lost sales: the shelf holds ``pos`` until the delivery
+    of ``order``; demand before it beyond the shelf is lost; the cycle is met when the review
+    period's demand after the delivery is covered."""
+    p = day_mean / day_var
+    r = day_mean * day_mean / (day_var - day_mean)
+    lead = rng.negative_binomial(r, p, (n, lead_days)).sum(axis=1)
+    review = rng.negative_binomial(r, p, (n, review_days)).sum(axis=1)
+    at_arrival = np.maximum(pos - lead, 0) + order
+    return float((review <= at_arrival).mean())
+
+
+def test_the_lost_sales_credit_matches_a_monte_carlo_of_lost_sales_cycles() -> None:
+    rng = np.random.default_rng(7)
+    lead_days, review_days, day_mean, day_var = 2, 1, 6.0, 60.0  # lumpy: variance 10x mean
+    lm, lv = lead_days * day_mean, lead_days * day_var
+    rm, rv = review_days * day_mean, review_days * day_var
+    pm, pv = lm + rm, lv + rv
+    for pos, order in [(14.0, 6.0), (20.0, 3.0), (12.0, 10.0)]:
+        pos_a, order_a = np.array([pos]), np.array([order])
+        backorder = nb_cdf(pos_a + order_a, np.array([pm]), np.array([pv]))[0]
+        credit = lost_sales_credit(order_a, pos_a, (np.array([lm]), np.array([lv])),
+                                   (np.array([rm]), np.array([rv])))[0]
+        simulated = _lost_sales_cycle_met(pos, order, lead_days, review_days, day_mean,
+                                          day_var, rng)
+        assert credit > 0.01
+        assert abs(backorder + credit - simulated) < 0.02, (pos, order)
+
+
+def test_lost_sales_lower_s_for_lumpy_short_cycles_and_never_for_a_shelf_short_by_design() -> None:
+    # Three SKUs, lead time 2, daily review, 6 a day with variance 60 (lumpy):
+    # a position covering the lead time (credit taken), a position well above S (no order),
+    # an empty shelf (short by design: the back-order level stands).
+    mean = np.full((3, 10), 6.0)
+    fc = forecast_frame(mean, mean * 10.0)
+    inv = inventory_frame(3, on_hand=[14.0, 200.0, 0.0], lead_time_days=2,
+                          review_period_days=1)
+    sku = prepare_inputs(fc, inv, settings=Settings())
+    shop = policy_need(sku)
+    backorder = policy_need(sku, lost_sales=False)
+    assert shop.target[0] < backorder.target[0]
+    assert shop.lost_sales_credit is not None and shop.lost_sales_credit[0] > 0
+    assert shop.raw[1] == backorder.raw[1] == 0
+    assert shop.target[2] == backorder.target[2] and shop.lost_sales_credit[2] == 0
+    # The level it orders to still gives the target once the credit is counted.
+    achieved = nb_cdf(shop.target, shop.protection_mean, shop.protection_var)
+    assert achieved[0] + shop.lost_sales_credit[0] >= 0.95 - 0.01

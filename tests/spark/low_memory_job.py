@@ -1,7 +1,10 @@
-"""Run by test_driver_memory.py in its own process: validation and features of a chain
-larger than the driver's memory, with the driver allowed to receive at most 1 MB of results.
+"""Run by test_driver_memory.py in its own process: validation and features (``features``)
+or the global model's training, saving and forecast (``global``) of a chain larger than the
+driver's memory, with the driver allowed to receive at most 1 MB of results (16 MB for
+``global``: the booster and the held-out sample for the quantiles come back to it).
 
-Usage: python low_memory_job.py WORK_DIR SERIES DAYS; prints ``rows=<n> columns=<m>``.
+Usage: python low_memory_job.py WORK_DIR SERIES DAYS [features|global]; prints
+``rows=<n> columns=<m>`` (the features, or the forecast).
 """
 
 from __future__ import annotations
@@ -12,18 +15,26 @@ from pathlib import Path
 
 from pyspark.sql import functions as F
 
+from shelfcast.config import Settings
+from shelfcast.forecast.artifact import new_version
 from shelfcast.spark.features import covariates_of, feature_spec, spark_features
+from shelfcast.spark.global_model import predict_global, save_global, train_global
 from shelfcast.spark.read import read_dataset
 from shelfcast.spark.session import spark_session
 from shelfcast.spark.settings import SparkSettings
 from shelfcast.spark.validate import validate_spark
 
 
-def main(work: Path, series: int, days: int) -> None:
+SMALL_MODEL = {"n_estimators": 40, "early_stopping_rounds": 10, "max_horizon": 28,
+               "max_rows": 400_000}
+"""Few trees and a sample of target days: the test is about where the data go, not accuracy."""
+
+
+def main(work: Path, series: int, days: int, mode: str = "features") -> None:
     settings = SparkSettings(
         master="local[2]", driver_memory="512m", shuffle_partitions=8, buckets=16,
         # Any collect of the data (even of one bucket's features) would exceed this and fail.
-        extra_conf=(("spark.driver.maxResultSize", "1m"),),
+        extra_conf=(("spark.driver.maxResultSize", "16m" if mode == "global" else "1m"),),
     )
     spark = spark_session(settings)
     start = date(2023, 1, 1)
@@ -45,6 +56,10 @@ def main(work: Path, series: int, days: int) -> None:
     data = read_dataset(spark, chain, settings)
     report = validate_spark(data, buckets=settings.buckets)
     report.raise_for_errors()
+    if mode == "global":
+        run_global(spark, data, work, settings.buckets)
+        spark.stop()
+        return
     stores = [r[0] for r in data.sales.select("store_id").distinct().collect()]
     items = [r[0] for r in data.sales.select("item_id").distinct().collect()]
     spec = feature_spec(data.small, covariates=covariates_of(data.sales.columns), country=None,
@@ -56,5 +71,16 @@ def main(work: Path, series: int, days: int) -> None:
     spark.stop()
 
 
+def run_global(spark, data, work: Path, buckets: int) -> None:  # type: ignore[no-untyped-def]
+    model, summary = train_global(spark, data, settings=Settings(), buckets=buckets,
+                                  params=SMALL_MODEL)
+    save_global(spark, model, data, model_dir=work / "models", version=new_version(),
+                buckets=buckets, n_series=summary.n_series)
+    forecast = predict_global(spark, model, data, horizon=28, buckets=buckets)
+    forecast.write.mode("overwrite").parquet(str(work / "forecast.parquet"))
+    written = spark.read.parquet(str(work / "forecast.parquet"))
+    print(f"rows={written.count()} columns={len(written.columns)} train_rows={model.n_train_rows_}")
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    main(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:5])

@@ -14,11 +14,16 @@ def test_settings_from_environment() -> None:
                                 "SHELFCAST_SPARK_PARTITION_BY": "region",
                                 "SHELFCAST_SPARK_BUCKETS": "12"})
     assert (s.training, s.partition_by, s.buckets) == ("per_partition", "region", 12)
+    assert s.max_rows is None
+    s = SparkSettings.from_env({"SHELFCAST_SPARK_TRAINING": "global",
+                                "SHELFCAST_SPARK_MAX_ROWS": "40000000"})
+    assert (s.training, s.max_rows) == ("global", 40_000_000)
 
 
 @pytest.mark.parametrize("env", [
     {"SHELFCAST_SPARK_TRAINING": "everything"},
     {"SHELFCAST_SPARK_BUCKETS": "many"},
+    {"SHELFCAST_SPARK_MAX_ROWS": "0"},
     {"SHELFCAST_SPARK_JDBC_URL": "jdbc:postgresql://db/x"},  # a URL without its query
 ])
 def test_bad_settings_say_which(env: dict[str, str]) -> None:

@@ -1,9 +1,11 @@
 """``shelfcast serve``: the API (REST and WebSockets) on one ASGI server, uvicorn.
 
-Pending database migrations are applied first (``--no-migrate`` to skip). One process
-serves HTTP and WebSockets (Channels); for more REST throughput run several workers
-(``--workers``) with a Redis channel layer (``REDIS_URL``) so WebSocket events reach every
-worker, or put the REST API under gunicorn (``gunicorn shelfcast.server.wsgi``) beside it.
+Pending database migrations are applied first (``--no-migrate`` to skip). Each process
+serves HTTP and WebSockets (Channels) with ``serve_app.application``: requests on a fixed set
+of reused threads, the live model loaded before the first request. For more REST throughput
+run several workers (``--workers``; production runs 2) with a Redis channel layer
+(``REDIS_URL``) so WebSocket events reach every worker, or put the REST API under gunicorn
+(``gunicorn shelfcast.server.wsgi``) beside it.
 """
 
 from __future__ import annotations
@@ -50,5 +52,11 @@ def serve_command(
 
     console.print(f"shelfcast API on http://{host}:{port}/api/ (docs: /api/docs/)",
                   highlight=False, soft_wrap=True)
-    uvicorn.run("shelfcast.server.asgi:application", host=host, port=port, workers=workers,
-                log_level=log_level, lifespan="off", proxy_headers=True)
+    # serve_app: the project's ASGI application, with the live model loaded at start.
+    uvicorn.run("shelfcast.cli.serve_app:application", host=host, port=port, workers=workers,
+                log_level=log_level, lifespan="off", proxy_headers=True,
+                access_log=False,  # shelfcast.request logs every request already
+                # Live events are small JSON frames, thousands a second: compressing each
+                # (permessage-deflate, which clients offer) cost the event loop more than
+                # it saved (a profile of the live-latency bench).
+                ws_per_message_deflate=False)

@@ -34,7 +34,8 @@ def forecast_on_spark(
 ) -> None:
     if model_version is not None:
         raise ShelfcastError(
-            "--model-version with --engine spark: Spark trains a new version per partition; "
+            "--model-version with --engine spark: Spark trains a new version (per partition, "
+            "or one with SHELFCAST_SPARK_TRAINING=global); "
             "forecast from a saved model with --engine local"
         )
     jobs, SparkSettings = _spark_modules()
@@ -47,8 +48,13 @@ def forecast_on_spark(
         )
     console.print(
         f"Wrote {written.rows:,} rows ({written.series:,} series) to [bold]{out}[/]"
-        + (f"; models per {spark_settings.partition_by} in {model_dir}" if model_dir else "")
+        + (f"; {_models(spark_settings.training, spark_settings.partition_by)} in {model_dir}"
+           if model_dir else "")
     )
+
+
+def _models(training: str, partition_by: str) -> str:
+    return "the global model" if training == "global" else f"models per {partition_by}"
 
 
 def replenish_on_spark(

@@ -9,7 +9,8 @@ pages show with ``st.error`` (never a traceback).
 
 The ``load_*`` functions are the cached loaders the pages use (``st.cache_data``; the live
 ones keep their answer two seconds, the others a minute). The connection (URL and token) is
-part of every cache key.
+part of every cache key. Each reads what its page shows, summed by the server (store totals,
+the top items, one page of alerts), never a chain's worth of rows to sum here.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ __all__ = [
     "DEFAULT_API_URL", "PAGE_SIZE", "DashboardError", "Connection", "connection",
     "get_json", "fetch_frame", "fetch_bytes", "download", "endpoint_available",
     "load_health", "load_live", "load_sales", "load_top", "load_forecasts", "load_inventory",
-    "load_orders", "load_alerts", "load_keys", "load_item_categories",
+    "load_orders", "load_alerts", "load_latest_alerts", "load_keys", "LIVE_TOP_ITEMS",
     "post_json", "post_files", "get_job", "submit_upload", "submit_run", "train_model",
     "promote_model", "load_models", "load_monitoring", "is_truncated", "JOB_DONE",
 ]
@@ -36,6 +37,7 @@ PAGE_SIZE = 10_000
 MAX_ROWS = 500_000  # a safety net: the dashboard never pulls more than this in one read
 TIMEOUT_S = 60.0
 LIVE_TTL_S = 2
+LIVE_TOP_ITEMS = 20
 READ_TTL_S = 60
 
 DOWNLOAD_TYPES = {
@@ -257,18 +259,15 @@ def load_health(conn: Connection) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
-def load_live(conn: Connection, store_id: tuple[str, ...] = ()) -> dict[str, Any]:
-    """``/api/live/``: ``{"date", "stores": frame, "items": frame}`` (every page of items)."""
-    params = {"store_id": list(store_id), "page_size": PAGE_SIZE}
-    body = get_json(conn, "/api/live/", params)
-    rows = list(body.get("results", []))
-    next_url = body.get("next")
-    while next_url and len(rows) < MAX_ROWS:
-        page = get_json(conn, next_url)
-        rows.extend(page.get("results", []))
-        next_url = page.get("next")
+def load_live(conn: Connection, store_id: tuple[str, ...] = (), top: int = LIVE_TOP_ITEMS
+              ) -> dict[str, Any]:
+    """``/api/live/?nowcast=true&order=units``, one page: ``{"date", "stores": frame (units,
+    lines, nowcast_today, forecast_today per store), "items": frame (the ``top`` items by
+    units so far), "item_count": the items with lines today}``."""
+    body = get_json(conn, "/api/live/", {"store_id": list(store_id), "nowcast": "true",
+                                         "order": "units", "page_size": top})
     return {"date": body.get("date"), "stores": pd.DataFrame(body.get("stores", [])),
-            "items": pd.DataFrame(rows)}
+            "items": pd.DataFrame(body.get("results", [])), "item_count": body.get("count")}
 
 
 @st.cache_data(ttl=READ_TTL_S, show_spinner=False)
@@ -282,6 +281,7 @@ def load_sales(conn: Connection, *, by: str = "day", group: str | None = None,
 @st.cache_data(ttl=READ_TTL_S, show_spinner=False)
 def load_top(conn: Connection, *, group: str = "item",
              filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
+    """``/api/sales/top/``: units (``sales``) and ``revenue`` per item, store or category."""
     return fetch_frame(conn, "/api/sales/top/", dict(filters, group=group))
 
 
@@ -312,6 +312,16 @@ def load_alerts(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> 
     return fetch_frame(conn, "/api/alerts/", dict(filters))
 
 
+@st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
+def load_latest_alerts(conn: Connection, n: int) -> pd.DataFrame:
+    """The ``n`` newest active alerts (one page) and, in ``attrs["count"]``, how many are
+    active."""
+    body = get_json(conn, "/api/alerts/", {"page_size": n})
+    frame = pd.DataFrame(body.get("results", []))
+    frame.attrs.update(count=body.get("count"))
+    return frame
+
+
 @st.cache_data(ttl=READ_TTL_S, show_spinner=False)
 def load_keys(conn: Connection) -> dict[str, list[str]]:
     """The stores, items and categories that have sales (for the filters)."""
@@ -319,16 +329,6 @@ def load_keys(conn: Connection) -> dict[str, list[str]]:
     for group, column in (("store", "store_id"), ("item", "item_id"), ("category", "category")):
         frame = fetch_frame(conn, "/api/sales/top/", {"group": group})
         out[group] = sorted(frame[column].astype(str)) if column in frame.columns else []
-    return out
-
-
-@st.cache_data(ttl=READ_TTL_S, show_spinner=False)
-def load_item_categories(conn: Connection) -> dict[str, str]:
-    """Each item's category (from the sales of each category)."""
-    out: dict[str, str] = {}
-    for category in load_keys(conn)["category"]:
-        frame = fetch_frame(conn, "/api/sales/top/", {"group": "item", "category": category})
-        out.update({str(item): category for item in frame.get("item_id", [])})
     return out
 
 

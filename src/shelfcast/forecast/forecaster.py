@@ -11,7 +11,9 @@ How it works (docs/forecasting.md has the reasons and the measurements): one XGB
 as a feature, trained on rows whose horizon is drawn at random (a quarter of them tomorrow),
 features relative to the forecast origin (``shelfcast.features.build``); early stopping on the
 last ``valid_days`` days, whose out-of-sample errors also calibrate the quantiles
-(``QuantileCalibrator``); then a refit on all days with the number of trees found.
+(``QuantileCalibrator``); then the held-out days are learned too: a refit on all days with
+the number of trees found, or on big data a few more trees on all days (``refit``). Target
+days older than a year are sampled (``older_rows``): XGBoost's rows x trees is the cost.
 
 The *state* is the dense recent history (the last ``LOOKBACK_DAYS`` days of every series) the
 features read: ``update`` appends completed days to it without refitting, and a model that
@@ -85,8 +87,18 @@ class Forecaster:
     min_child_weight, reg_lambda : in units of a typical row's hessian (the median at the
         start), so that they mean the same on series of 2 units a day and of 2,000: a leaf
         needs about ``min_child_weight`` typical rows.
-    refit : refit on every day (incl. the held-out ones) with the number of trees found.
-    max_rows : about this many target days at most (a random sample of them beyond it).
+    refit : how the held-out days are learned after early stopping: ``"full"`` (or True)
+        trains anew on every day with 10 % more trees than found (about twice the cost);
+        ``"extend"`` adds ``refit_share`` more trees to the early-stopped model, grown on
+        every day (incl. the held-out ones); ``"none"`` (or False) keeps the early-stopped
+        model; ``"auto"``: full below ``full_refit_rows`` training rows (seconds there, and
+        worth it), extend above.
+    refit_share : trees added by ``refit="extend"``, as a share of those early stopping kept.
+    recent_days, older_rows : target days of the last ``recent_days`` are all kept; of the
+        older ones, a random sample of about ``older_rows`` (the recent year teaches the most
+        and costs what it costs; older years teach the seasons, and a sample of them does).
+    max_rows : about this many target days at most, a random sample of them beyond it (on
+        top of ``older_rows``): bounds memory and time on big chains.
     n_jobs : threads (None: every core this process may use).
     random_state : seed for the horizon draw, row sampling and subsampling.
     xgb_params : any other XGBoost parameters, on top.
@@ -110,8 +122,12 @@ class Forecaster:
         n_estimators: int = 1000,
         early_stopping_rounds: int | None = 40,
         max_bin: int = 127,
-        refit: bool = True,
-        max_rows: int = 4_000_000,
+        refit: bool | str = "auto",
+        refit_share: float = 0.5,
+        full_refit_rows: int = 250_000,
+        max_rows: int = 2_000_000,
+        recent_days: int = 365,
+        older_rows: int = 150_000,
         max_history_rows: int = 20_000_000,
         n_jobs: int | None = None,
         random_state: int = 0,
@@ -133,7 +149,11 @@ class Forecaster:
         self.early_stopping_rounds = early_stopping_rounds
         self.max_bin = max_bin
         self.refit = refit
+        self.refit_share = refit_share
+        self.full_refit_rows = full_refit_rows
         self.max_rows = max_rows
+        self.recent_days = recent_days
+        self.older_rows = older_rows
         self.max_history_rows = max_history_rows
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -186,6 +206,7 @@ class Forecaster:
             raise ShelfcastError("cannot fit a forecaster on an empty sales table")
         if not 1 <= self.max_horizon <= 366:
             raise ShelfcastError(f"max_horizon must be between 1 and 366, got {self.max_horizon}")
+        self._refit_mode()  # a bad value fails before the costly part
         last: date = sales[DATE].max()  # type: ignore[assignment]
         self.notes_: list[str] = []
         self.covariates_ = [c for c in sales.columns if c not in SALES_RESERVED]
@@ -204,9 +225,10 @@ class Forecaster:
         # memory follows max_rows rather than the chain's size.
         first_target = last - timedelta(days=self.window_days_ - 1)
         n_targets = history.filter(pl.col(DATE) >= first_target).height
-        keep = min(1.0, self.max_rows / max(n_targets, 1))
+        n_recent = history.filter(pl.col(DATE) >= max(first_target, self._recent_start(last))).height
+        keep, older_keep = self._sampling_rates(n_recent, n_targets - n_recent)
         parts = [
-            self._training_rows(chunk, rng, last, keep)
+            self._training_rows(chunk, rng, last, keep, older_keep=older_keep)
             for chunk in series_chunks(history, _CHUNK_ROWS)
         ]
         X = np.concatenate([p[0] for p in parts])
@@ -217,14 +239,31 @@ class Forecaster:
         del parts
         if X.shape[0] == 0:
             raise ShelfcastError("not enough sales history to train on (need at least 2 days per series)")
-        if keep < 1.0:
-            self.notes_.append(f"trained on a random {keep:.0%} of the {n_targets:,} target days (max_rows)")
+        if older_keep < 1.0:
+            self.notes_.append(
+                f"trained on a random sample of the {n_targets:,} target days (older_rows, "
+                f"max_rows): {keep:.0%} of the last {self.recent_days} days', {older_keep:.0%} of older ones"
+            )
         self.n_train_rows_ = int(X.shape[0])
         self._train(X, y, margin, h, kind)
         self.state_ = history.filter(pl.col(DATE) > last - timedelta(days=LOOKBACK_DAYS))
         levels = np.exp(margin[kind != 1])
         self.fallback_level_ = float(np.median(levels)) if levels.size else 1.0
         return self
+
+    def _recent_start(self, last: date) -> date:
+        # The held-out days always count as recent: they early-stop and calibrate.
+        return last - timedelta(days=max(self.recent_days, self.valid_days) - 1)
+
+    def _sampling_rates(self, n_recent: int, n_older: int) -> tuple[float, float]:
+        """Shares of recent and of older target days kept: about ``older_rows`` older ones,
+        then every day alike down to about ``max_rows`` in all."""
+        for name in ("max_rows", "older_rows"):
+            if getattr(self, name) < 1:
+                raise ShelfcastError(f"{name} must be at least 1, got {getattr(self, name)}")
+        older_keep = min(1.0, self.older_rows / max(n_older, 1))
+        keep = min(1.0, self.max_rows / max(n_recent + older_keep * n_older, 1))
+        return keep, keep * older_keep
 
     def _window(self, sales: pl.DataFrame) -> int:
         """Days of targets: ``window_days``, shorter (not below a year) on chains so big
@@ -286,8 +325,11 @@ class Forecaster:
         return cats
 
     def _training_rows(
-        self, chunk: pl.DataFrame, rng: np.random.Generator, last: date, keep: float
+        self, chunk: pl.DataFrame, rng: np.random.Generator, last: date, keep: float,
+        *, older_keep: float | None = None,
     ) -> tuple[np.ndarray, ...]:
+        """Training rows of a chunk of whole series: target days sampled at the rate ``keep``,
+        those before the last ``recent_days`` at ``older_keep`` (None: ``keep`` too)."""
         spec = self.spec_
         frame = spec.frame(chunk)
         if not spec.row_features:
@@ -302,8 +344,10 @@ class Forecaster:
         pos = info[POS].to_numpy()
         cutoff64 = np.datetime64(cutoff, "D")
         idx_all = np.flatnonzero(usable)
-        if keep < 1.0:
-            idx_all = idx_all[rng.random(idx_all.size) < keep]
+        older_keep = keep if older_keep is None else older_keep
+        if keep < 1.0 or older_keep < 1.0:
+            recent = dates[idx_all] >= np.datetime64(self._recent_start(last), "D")
+            idx_all = idx_all[rng.random(idx_all.size) < np.where(recent, keep, older_keep)]
         # Training rows: a random horizon each, a quarter of them tomorrow (the main use).
         h_train = np.where(
             rng.random(idx_all.size) < 0.25, 1, rng.integers(2, self.max_horizon + 1, idx_all.size)
@@ -371,15 +415,38 @@ class Forecaster:
         self.valid_rows_ = int(valid.sum())
         self.calibrator_ = QuantileCalibrator(self.quantiles, discrete=self.discrete_).fit(mu, y[valid], h[valid])
         del d_train, d_valid
-        if self.refit:
-            every = kind != 1
-            d_all = self._dmatrix(X[every], y[every], margin[every])
+        refit = self._refit_mode()
+        if refit == "auto":
+            refit = "full" if X.shape[0] < self.full_refit_rows else "extend"
+            if refit == "extend":
+                self.notes_.append(
+                    f"held-out days learned by {self.refit_share:.0%} more trees, not a full refit "
+                    f"({X.shape[0]:,} rows >= full_refit_rows)"
+                )
+        if refit == "none":
+            self.booster_ = booster[:best]
+            return
+        every = kind != 1
+        d_all = self._dmatrix(X[every], y[every], margin[every])
+        if refit == "full":
             # More data supports a few more trees than the held-out slice chose.
             rounds = max(int(round(best * 1.1)), 1) if self.early_stopping_rounds else best
             self.booster_ = xgb.train(params, d_all, num_boost_round=rounds)
             self.best_iteration_ = rounds
         else:
-            self.booster_ = booster[:best]
+            # More trees grown on every day, the held-out ones too: the latest weeks reach
+            # the model at under half a full refit's cost (docs/forecasting.md).
+            extra = max(int(round(best * self.refit_share)), 1)
+            self.booster_ = xgb.train(params, d_all, num_boost_round=extra, xgb_model=booster[:best])
+            self.best_iteration_ = best + extra
+
+    def _refit_mode(self) -> str:
+        modes = {True: "full", False: "none", **{m: m for m in ("auto", "full", "extend", "none")}}
+        if not isinstance(self.refit, (bool, str)) or self.refit not in modes:
+            raise ShelfcastError(
+                f"refit must be 'auto', 'full', 'extend' or 'none' (or True/False), got {self.refit!r}"
+            )
+        return modes[self.refit]
 
     # -- predict --------------------------------------------------------------------------------
     def _targets(self, future: pl.DataFrame | None, horizon: int | None, last: date, state: pl.DataFrame) -> pl.DataFrame:
@@ -583,4 +650,91 @@ class Forecaster:
         self.n_train_rows_ = meta["n_train_rows"]
         self.notes_ = meta["notes"]
         self.calibrator_ = QuantileCalibrator.from_dict(meta["calibrator"])
+        return self
+
+    # -- training elsewhere (Spark's global mode, shelfcast.spark.global_model) -----------------
+    def prepare(
+        self, tables: Dataset, *, covariates: list[str], stores: list[str], items: list[str],
+        n_series: int, first: date, last: date, discrete: bool,
+    ) -> Forecaster:
+        """What ``fit`` sets before its training rows (dates, covariates, window, spec with
+        its categories, discrete flag), from summaries of a chain too big to load.
+
+        Spark's global mode uses it: ``stores``, ``items`` (distinct ids), ``n_series``,
+        ``first``/``last`` (sales dates) and ``discrete`` are computed on the cluster;
+        ``tables`` gives the small tables and ``future`` (only its first and last dates are
+        read); its ``sales`` is not read. ``spec_.row_features`` is left to the caller.
+        """
+        from dataclasses import replace
+
+        if not stores or not items:
+            raise ShelfcastError("cannot fit a forecaster on an empty sales table")
+        self.notes_ = []
+        self.covariates_ = list(covariates)
+        self.first_date_, self.last_date_, self.discrete_ = first, last, discrete
+        spec = self._spec(replace(tables, sales=pl.DataFrame({STORE: stores})), last)
+        # As _window, which counts the series from the sales rows this path does not have.
+        affordable = self.max_history_rows // max(n_series, 1) - LOOKBACK_DAYS
+        self.window_days_ = max(min(self.window_days, affordable), min(self.window_days, 365))
+        if self.window_days_ < self.window_days:
+            self.notes_.append(
+                f"trained on the last {self.window_days_} days (not {self.window_days}): "
+                f"{n_series:,} series x more days would pass "
+                f"max_history_rows={self.max_history_rows:,}"
+            )
+        # _categories reads the dense history's first day and its ids: a stand-in with them.
+        start = max(first, last - timedelta(days=self.window_days_ + LOOKBACK_DAYS))
+        ids = pl.DataFrame({
+            DATE: [start] * (len(stores) + len(items)),
+            STORE: [*stores, *[stores[0]] * len(items)], ITEM: [*[items[0]] * len(stores), *items],
+        })
+        spec.categories = self._categories(spec, ids, last)
+        self.spec_ = spec
+        return self
+
+    def training_rows(
+        self, chunk: pl.DataFrame, rng: np.random.Generator, keep: float,
+        older_keep: float | None = None,
+    ) -> tuple[np.ndarray, ...]:
+        """``X, y, margin, horizon, kind`` (0 train, 1 held out, 3 refit only) of a chunk of
+        whole series of the dense history, exactly as ``fit`` builds them (after ``prepare``;
+        ``keep``, ``older_keep`` from ``sampling_rates``).
+
+        Spark's global mode calls it on the executors, once per bucket of series."""
+        return self._training_rows(chunk, rng, self.last_date_, keep, older_keep=older_keep)
+
+    def recent_start(self) -> date:
+        """First of the recent target days ``sampling_rates`` favours (after ``prepare``);
+        Spark's global mode counts the chain's days from it."""
+        return self._recent_start(self.last_date_)
+
+    def sampling_rates(self, n_targets: int, n_recent: int) -> tuple[float, float]:
+        """``(keep, older_keep)`` as ``fit`` draws them, for ``n_targets`` target days of
+        which ``n_recent`` are on or after ``recent_start()`` (Spark's global mode)."""
+        return self._sampling_rates(n_recent, n_targets - n_recent)
+
+    def refit_for(self, n_rows: int) -> str:
+        """``full``, ``extend`` or ``none``: how ``fit`` learns the held-out days after early
+        stopping on ``n_rows`` training rows (``refit="auto"`` resolved as ``_train`` does).
+        Spark's global mode uses it."""
+        mode = self._refit_mode()
+        if mode == "auto":
+            return "full" if n_rows < self.full_refit_rows else "extend"
+        return mode
+
+    def booster_params(self, hessian: float = 1.0) -> dict[str, Any]:
+        """The XGBoost parameters ``fit`` trains with (Spark's global mode passes them to
+        ``SparkXGBRegressor``); ``hessian``: the median row's Tweedie hessian."""
+        return self._booster_params(hessian)
+
+    def set_fitted(
+        self, booster: Any, calibrator: QuantileCalibrator, state: pl.DataFrame, *,
+        fallback_level: float, best_iteration: int, n_train_rows: int,
+    ) -> Forecaster:
+        """The fitted state from a booster trained elsewhere (after ``prepare``): Spark's
+        global mode sets it on the driver (to save the model) and on the executors (each
+        with the state of its own series, to forecast them)."""
+        self.booster_, self.calibrator_, self.state_ = booster, calibrator, state
+        self.fallback_level_ = fallback_level
+        self.best_iteration_, self.n_train_rows_ = best_iteration, n_train_rows
         return self

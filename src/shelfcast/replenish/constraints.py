@@ -1,7 +1,8 @@
 """The rules an order must obey, in their order of precedence, vectorised over all SKUs.
 
 1. Hard caps first: shelf capacity (``max_stock``: stock after the delivery may not exceed it)
-   and, for perishables, the shelf-life cap (no more than sells before it expires).
+   and, for perishables, the shelf-life cap (no more than sells before it expires, at the
+   service target).
 2. Whole packs: the nearest pack count when rounding down still reaches the service target,
    else the next count up; within the caps either way.
 3. Minimum order: a smaller non-zero order is raised to it only if that fits the caps and is
@@ -17,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shelfcast.replenish.costs import CostModel, critical_ratio, fill_prices
+from shelfcast.replenish.costs import CostModel, fill_prices
 from shelfcast.replenish.demand import nb_cdf, nb_expected_shortage, nb_quantile, window_moments
 from shelfcast.replenish.inputs import SkuArrays
 from shelfcast.replenish.policies import Need
 
-__all__ = ["Order", "apply_constraints", "shelf_life_cap"]
+__all__ = ["Order", "apply_constraints", "shelf_life_cap", "sellable_window"]
 
 
 @dataclass(frozen=True)
@@ -48,61 +49,100 @@ class Order:
     unreachable: np.ndarray
     """The service target cannot be reached within the caps."""
     achieved_service: np.ndarray
-    """P(protection-period demand <= position + order): the cycle service level it gives."""
+    """The cycle service level it gives: P(protection-period demand <= position + order), plus
+    the lost-sales credit where the policy counted one (``lost_sales.py``)."""
 
 
-def shelf_life_cap(sku: SkuArrays, need: Need, costs: CostModel) -> np.ndarray:
-    """Stock allowed at arrival for perishables: what sells before it expires (inf otherwise).
-
-    The newsvendor quantile of demand over the shelf life after arrival, at the lower of the
-    service target and the critical ratio (when waste costs more than the margin it protects,
-    stock less). Less the stock expected to be there already: old stock sells first.
-    """
-    perishable = np.isfinite(sku.shelf_life)
-    cap = np.full(sku.n, np.inf)
-    if not perishable.any():
-        return cap
-    rows = np.flatnonzero(perishable)
+def sellable_window(sku: SkuArrays, need: Need) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, mean, var) of the demand from now until an order placed now expires, for the
+    perishable SKUs: the lead time plus the shelf life after arrival. Widened by the SKU's
+    calibration factor like the protection period, so both windows are judged alike."""
+    rows = np.flatnonzero(np.isfinite(sku.shelf_life))
     life = np.maximum(sku.shelf_life[rows], 1).astype(np.int64)
-    m, v = window_moments(sku.mean[rows], sku.var[rows], sku.lead_time[rows], life,
+    m, v = window_moments(sku.mean[rows], sku.var[rows], 0, sku.lead_time[rows] + life,
                           tail=(sku.tail_mean[rows], sku.tail_var[rows]))
-    cost, price = fill_prices(sku.unit_cost[rows], sku.price[rows], costs)
-    level = np.minimum(sku.service_level[rows], critical_ratio(cost, price, costs))
-    sellable = nb_quantile(level, m, v)
-    cap[rows] = np.maximum(sellable - need.at_arrival[rows], 0.0)
+    if sku.window_var_factor is not None:
+        v = v * sku.window_var_factor[rows]
+    return rows, m, v
+
+
+def shelf_life_cap(sku: SkuArrays, need: Need) -> np.ndarray:
+    """The most a perishable may order (inf for the others): what sells before it expires at
+    the target service level.
+
+    Everything in the position sells before the new units (oldest first), so the position plus
+    the order may not exceed the service-target quantile of the demand from now until the
+    order's units expire (lead time + shelf life). When the shelf life covers the review
+    period that is never below the order-up-to level, so the cap only binds on stock the
+    target does not need; when it is shorter, the target is out of reach and the line says so.
+    The target, not the newsvendor's critical ratio, sets the level: with a supermarket's
+    margins (30 %) the critical ratio is near 0.3 and would make every fresh item's target
+    unreachable by design; the target is the store's own trade-off, item by item, and waste is
+    costed where an order is optional (the minimum-order test).
+    """
+    cap = np.full(sku.n, np.inf)
+    if not np.isfinite(sku.shelf_life).any():
+        return cap
+    rows, m, v = sellable_window(sku, need)
+    sellable = nb_quantile(sku.service_level[rows], m, v)
+    cap[rows] = np.maximum(sellable - need.position[rows], 0.0)
     return cap
+
+
+MIN_ORDER_HORIZON_DAYS = 365
+"""The longest a minimum order is judged over (and its units held): a year."""
 
 
 def _worth_min_order(
     sku: SkuArrays, need: Need, qty: np.ndarray, costs: CostModel
 ) -> np.ndarray:
-    """Is ordering ``qty`` (the raised minimum) cheaper than ordering nothing this cycle?
+    """Is ordering ``qty`` (the raised minimum) cheaper than ordering nothing?
 
-    Nothing: the margin lost on the expected shortage. The minimum: the (smaller) margin
-    lost, plus holding the units beyond expected demand until they sell, plus, for
-    perishables, the expected waste of what does not sell within the shelf life.
+    Judged over the days the minimum would last (position + order at the expected daily rate;
+    at least the protection period, at most a year, and for a perishable no longer than its
+    units keep): not ordering now is not a one-cycle saving, since the next review faces the
+    same small need and the same minimum, so the shelf stays short over those days. Nothing
+    costs the margin of the demand the position leaves unmet over them; the minimum costs the
+    (smaller) margin still lost, the holding it adds (units beyond the protection period's
+    expected demand, held until they sell at the daily rate), and, for perishables, the waste
+    it adds (expected unsold units when its units expire, less those without it).
     """
     cost, price = fill_prices(sku.unit_cost, sku.price, costs)
     margin = price - cost
-    m, v, pos = need.protection_mean, need.protection_var, need.position
-    lost_none = margin * nb_expected_shortage(pos, m, v)
-    lost_min = margin * nb_expected_shortage(pos + qty, m, v)
-    daily = m / np.maximum(sku.lead_time + sku.review_period, 1)
-    excess = np.maximum(pos + qty - m, 0.0)
-    # Excess sells at the daily rate: on average held half the days it takes to sell it.
-    days_held = np.where(daily > 0, excess / np.maximum(daily, 1e-12), 365.0)
-    holding = costs.holding_per_day(cost) * excess * np.minimum(days_held, 365.0) / 2.0
-    waste = np.zeros(sku.n)
+    m, pos = need.protection_mean, need.position
+    protection = np.maximum(sku.lead_time + sku.review_period, 1)
+    daily = m / protection
+    # A tiny daily rate makes a huge (even infinite) number of days: clipped to the year.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lasts = np.where(daily > 0, (pos + qty) / daily, MIN_ORDER_HORIZON_DAYS)
+    horizon = np.clip(np.ceil(lasts), protection, MIN_ORDER_HORIZON_DAYS)
     perishable = np.isfinite(sku.shelf_life)
+    keeps = sku.lead_time + np.maximum(np.nan_to_num(sku.shelf_life, posinf=0.0), 1)
+    horizon = np.where(perishable, np.minimum(horizon, np.maximum(keeps, protection)), horizon)
+    hm, hv = window_moments(sku.mean, sku.var, 0, horizon.astype(np.int64), tail=sku.tail)
+    if sku.window_var_factor is not None:
+        hv = hv * sku.window_var_factor
+    lost_none = margin * nb_expected_shortage(pos, hm, hv)
+    lost_min = margin * nb_expected_shortage(pos + qty, hm, hv)
+
+    def held_unit_days(stock: np.ndarray) -> np.ndarray:
+        # Stock beyond the period's expected demand sells at the daily rate: held on average
+        # half the days it takes to sell it (at most the horizon's year).
+        excess = np.maximum(stock - m, 0.0)
+        days = np.where(daily > 0, excess / np.maximum(daily, 1e-12), MIN_ORDER_HORIZON_DAYS)
+        return excess * np.minimum(days, MIN_ORDER_HORIZON_DAYS) / 2.0
+
+    holding = costs.holding_per_day(cost) * (held_unit_days(pos + qty) - held_unit_days(pos))
+    waste = np.zeros(sku.n)
     if perishable.any():
-        rows = np.flatnonzero(perishable)
-        life = np.maximum(sku.shelf_life[rows], 1).astype(np.int64)
-        lm, lv = window_moments(sku.mean[rows], sku.var[rows], 0, life,
-                                tail=(sku.tail_mean[rows], sku.tail_var[rows]))
-        stock = pos[rows] + qty[rows]
-        # E[(stock - D)^+] = stock - E[D] + E[(D - stock)^+]
-        unsold = stock - lm + nb_expected_shortage(stock, lm, lv)
-        waste[rows] = cost[rows] * (1.0 - costs.salvage_rate) * np.maximum(unsold, 0.0)
+        rows, lm, lv = sellable_window(sku, need)
+
+        def unsold(stock: np.ndarray) -> np.ndarray:
+            # E[(stock - D)^+] = stock - E[D] + E[(D - stock)^+]
+            return np.maximum(stock - lm + nb_expected_shortage(stock, lm, lv), 0.0)
+
+        added = unsold(pos[rows] + qty[rows]) - unsold(pos[rows])
+        waste[rows] = cost[rows] * (1.0 - costs.salvage_rate) * np.maximum(added, 0.0)
     return lost_min + holding + waste <= lost_none
 
 
@@ -113,7 +153,7 @@ def apply_constraints(
     costs = costs or CostModel()
     pack = sku.pack_size
     cap_stock = np.maximum(sku.max_stock - need.at_arrival, 0.0)
-    cap_shelf = shelf_life_cap(sku, need, costs)
+    cap_shelf = shelf_life_cap(sku, need)
     cap = np.minimum(cap_stock, cap_shelf)
     # Units: never trust float noise to make a fractional order.
     raw = np.floor(need.raw + 1e-9)
@@ -157,6 +197,9 @@ def apply_constraints(
     reached = need.position + qty >= need.target
     unreachable = (need.raw > 0) & ~reached & (smallest > cap + 1e-9)
     achieved = nb_cdf(need.position + qty, need.protection_mean, need.protection_var)
+    if need.lost_sales_credit is not None:
+        # The credit was reckoned for the order before packs: close enough to report.
+        achieved = np.minimum(achieved + need.lost_sales_credit, 1.0)
     return Order(
         quantity=qty,
         packs=packs,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CostModel", "fill_prices", "critical_ratio"]
+__all__ = ["CostModel", "fill_prices"]
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,3 @@ def fill_prices(
     # A price at or below cost (a clearance) still leaves a margin to lose; keep it positive.
     p = np.maximum(p, cost * 1.01)
     return cost, p
-
-
-def critical_ratio(unit_cost: np.ndarray, price: np.ndarray, costs: CostModel) -> np.ndarray:
-    """The newsvendor's critical ratio for a perishable: underage / (underage + overage).
-
-    Underage is the margin lost on a unit not stocked; overage is the cost of a unit that
-    expires (its cost less any salvage).
-    """
-    under = price - unit_cost
-    over = unit_cost * (1.0 - costs.salvage_rate)
-    return under / np.maximum(under + over, 1e-12)

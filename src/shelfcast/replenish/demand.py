@@ -18,6 +18,7 @@ import numpy as np
 from scipy import special
 
 __all__ = [
+    "UPPER_QUANTILE_FROM",
     "fit_daily_variance",
     "nb_cdf",
     "nb_quantile",
@@ -27,7 +28,7 @@ __all__ = [
 
 _POISSON_TOL = 1e-9
 """Relative excess of variance over mean below which a day is treated as Poisson."""
-_UPPER_FROM = 0.75
+UPPER_QUANTILE_FROM = 0.75
 """Only quantiles at or above this level inform the variance: the upper tail sets stock."""
 
 
@@ -41,7 +42,7 @@ def fit_daily_variance(mean: np.ndarray, quantiles: Mapping[float, np.ndarray]) 
     as a Poisson). Shape follows ``mean``.
     """
     m = np.asarray(mean, dtype=np.float64)
-    levels = sorted(q for q in quantiles if q >= _UPPER_FROM)
+    levels = sorted(q for q in quantiles if q >= UPPER_QUANTILE_FROM)
     if not levels:
         return m.copy()
     z_all = special.ndtri(np.asarray(levels))

@@ -17,7 +17,7 @@ import polars as pl
 from shelfcast.config import Settings
 from shelfcast.data.schema import DATE, FORECAST, ITEM, PRICE, SALES, STORE
 from shelfcast.errors import DataValidationError, ShelfcastError
-from shelfcast.replenish.demand import fit_daily_variance
+from shelfcast.replenish.demand import UPPER_QUANTILE_FROM, fit_daily_variance
 
 __all__ = [
     "SkuArrays", "prepare_inputs", "forecast_matrix", "resolve_inventory",
@@ -322,7 +322,9 @@ def forecast_matrix(
     ``as_of + 1``. Each day's variance is fitted to its upper quantiles on the long frame,
     before scattering.
     """
-    levels = forecast_quantile_levels(forecast)
+    # Only the upper quantiles inform the variance: the others are not even read.
+    levels = {lv: c for lv, c in forecast_quantile_levels(forecast).items()
+              if lv >= UPPER_QUANTILE_FROM}
     n = keys.height
     fc = (
         forecast.select(

@@ -1,7 +1,8 @@
 """Inventory policies, vectorised over all SKUs: what each SKU should order before the rules.
 
 - ``RS``: periodic review, order-up-to. Every review, order up to S, the service-level
-  quantile of demand over the protection period (lead time + review period).
+  quantile of demand over the protection period (lead time + review period), lowered where
+  the shelf may empty before the delivery by what lost sales give back (``lost_sales.py``).
 - ``SQ``: reorder point s (the same quantile), fixed lot Q (``lot_days`` of expected demand,
   whole packs); when the position is below s, order as many lots as bring it back to s.
 - ``SS``: reorder point s, order up to S = s + ``lot_days`` of expected demand.
@@ -20,6 +21,7 @@ import numpy as np
 
 from shelfcast.replenish.demand import nb_quantile, window_moments
 from shelfcast.replenish.inputs import SkuArrays
+from shelfcast.replenish.lost_sales import lost_sales_target
 
 __all__ = ["Policy", "Need", "policy_need"]
 
@@ -50,12 +52,20 @@ class Need:
     lead_var: np.ndarray
     at_arrival: np.ndarray
     """Expected stock when the order arrives (without it), never below 0."""
+    lost_sales_credit: np.ndarray | None = None
+    """The cycle service that lost (not back-ordered) demand before arrival adds to
+    P(protection-period demand <= target) (``lost_sales.py``); None: none counted."""
 
 
 def policy_need(
-    sku: SkuArrays, policy: Policy | str = Policy.RS, *, lot_days: int = 7
+    sku: SkuArrays, policy: Policy | str = Policy.RS, *, lot_days: int = 7,
+    lost_sales: bool = True,
 ) -> Need:
-    """The units each SKU needs under ``policy`` (see the module docstring)."""
+    """The units each SKU needs under ``policy`` (see the module docstring).
+
+    ``lost_sales``: for ``RS``, size S for the cycle service target when unmet demand is lost
+    (a shop), not back-ordered (``lost_sales.py``).
+    """
     policy = Policy(policy)
     protection = sku.lead_time + sku.review_period
     pm, pv = window_moments(sku.mean, sku.var, 0, protection)
@@ -66,7 +76,15 @@ def policy_need(
         lv = lv * sku.window_var_factor
     target = nb_quantile(sku.service_level, pm, pv)
     position = sku.on_hand + sku.on_order
+    credit = None
     if policy is Policy.RS:
+        if lost_sales:
+            rm, rv = window_moments(sku.mean, sku.var, sku.lead_time, sku.review_period,
+                                    tail=sku.tail)
+            if sku.window_var_factor is not None:
+                rv = rv * sku.window_var_factor
+            target, credit = lost_sales_target(sku.service_level, position, target,
+                                               (pm, pv), (lm, lv), (rm, rv))
         raw = target - position
     else:
         lot_mean, _ = window_moments(sku.mean, sku.var, sku.lead_time, lot_days, tail=sku.tail)
@@ -88,4 +106,5 @@ def policy_need(
         lead_mean=lm,
         lead_var=lv,
         at_arrival=at_arrival,
+        lost_sales_credit=credit,
     )

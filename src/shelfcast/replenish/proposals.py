@@ -189,11 +189,14 @@ def alerts_frame(sku: SkuArrays, need: Need, order: Order) -> pl.DataFrame:
     day = np.arange(lead_days)
     window = day[None, :] < sku.lead_time[:, None]
     # Demand per day at the service-level quantile, until an order placed now could arrive.
-    daily_q = nb_quantile(
-        np.broadcast_to(sku.service_level[:, None], (sku.n, lead_days)),
-        sku.mean[:, :lead_days], sku.var[:, :lead_days],
-    ) if lead_days else np.zeros((sku.n, 0))
-    daily_q = np.where(window, daily_q, np.nan)
+    # Only the days before each SKU's own arrival (lead times differ): the quantile is the
+    # costliest step of the alerts, so the days after it are not computed at all.
+    daily_q = np.full((sku.n, lead_days), np.nan)
+    if lead_days:
+        daily_q[window] = nb_quantile(
+            np.broadcast_to(sku.service_level[:, None], (sku.n, lead_days))[window],
+            sku.mean[:, :lead_days][window], sku.var[:, :lead_days][window],
+        )
     receipts = np.zeros((sku.n, lead_days))
     early = (sku.on_order > 0) & (sku.on_order_day < sku.lead_time)
     receipts[np.flatnonzero(early), sku.on_order_day[early]] = sku.on_order[early]

@@ -17,9 +17,11 @@ computed once and every service level of a sweep reuses them. Sources:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -224,6 +226,8 @@ class ModelSource:
         name: str = "shelfcast",
         refit_every: int = 7,
         progress: Callable[[str], None] | None = None,
+        cache_dir: Path | None = None,
+        cache_label: str = "",
     ) -> None:
         self.setup = setup
         self.dataset = dataset
@@ -238,16 +242,43 @@ class ModelSource:
         keys = setup.keys
         self._sales = dataset.sales.join(keys, on=[STORE, ITEM], how="semi")
         self._covariates = [c for c in self._sales.columns if c not in (SALES, STOCKOUT)]
+        self._disk = None if cache_dir is None else Path(cache_dir) / self._cache_folder(
+            cache_label)
+
+    def _cache_folder(self, label: str) -> str:
+        """What a day's forecast depends on besides the day: the data set (its label, the SKUs
+        replayed and their sales), the source, the refit schedule (period, first day), the model."""
+        digest = hashlib.sha256()
+        digest.update(self.setup.keys.write_csv().encode())
+        digest.update(str(self._sales.hash_rows(seed=0).sum()).encode())
+        digest.update(str(getattr(self.factory, "__qualname__", self.factory)).encode())
+        anchor = self._date(self.setup.start)
+        return (f"{label or 'data'}_{self.name}_refit{self.refit_every}_from{anchor}_"
+                f"{digest.hexdigest()[:12]}")
+
+    def _cache_path(self, t: int, horizon: int) -> Path | None:
+        if self._disk is None:
+            return None
+        return self._disk / f"{self._date(t)}_h{horizon}.npz"
 
     def _date(self, t: int) -> date:
         return (self.setup.dates[0] + t).astype(object)  # type: ignore[no-any-return]
 
+    def _fit_day(self, t: int) -> int:
+        """Refits fall on fixed days (the replay's first day, then every ``refit_every``
+        days), so a day's forecast is the same whatever order the days are asked in: what
+        makes a cached forecast the one a fresh run would make."""
+        start = self.setup.start
+        if t < start:
+            return t
+        return start + (t - start) // self.refit_every * self.refit_every
+
     def _advance(self, t: int) -> None:
-        """Make the model know the sales up to day ``t`` (refit when due, else update)."""
-        if self._known is not None and t < self._known:
-            self._fitted_at = None  # asked about the past: start again from a fit
-        if self._fitted_at is None or t - self._fitted_at >= self.refit_every:
-            day = self._date(t)
+        """Make the model know the sales up to day ``t``: fitted on the refit day, rolled
+        forward with ``update`` from there."""
+        fit_day = self._fit_day(t)
+        if self._fitted_at != fit_day or self._known is None or t < self._known:
+            day = self._date(fit_day)
             known = replace(
                 self.dataset,
                 sales=self.dataset.sales.filter(pl.col(DATE) <= day),
@@ -258,8 +289,9 @@ class ModelSource:
             if self.progress:
                 self.progress(f"{self.name}: fitting on sales up to {day}")
             self._model = self.factory().fit(known)
-            self._fitted_at = t
-        elif self._known is not None and t > self._known:
+            self._fitted_at = fit_day
+            self._known = fit_day
+        if t > self._known:
             new = self._sales.filter(
                 pl.col(DATE).is_between(self._date(self._known + 1), self._date(t))
             )
@@ -268,6 +300,11 @@ class ModelSource:
 
     def matrices(self, t: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
         if (t, horizon) in self._cache:
+            return self._cache[t, horizon]
+        path = self._cache_path(t, horizon)
+        if path is not None and path.exists():
+            with np.load(path) as stored:
+                self._cache[t, horizon] = (stored["mean"], stored["var"])
             return self._cache[t, horizon]
         self._advance(t)
         first, last = self._date(t + 1), self._date(t + horizon)
@@ -287,6 +324,12 @@ class ModelSource:
         mean = np.where(np.isnan(mean), 0.0, mean)
         var = np.where(np.isnan(var), 0.0, var)
         self._cache[t, horizon] = (mean, var)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Written then renamed: an interrupted run never leaves half a forecast behind.
+            partial = path.with_name(path.stem + ".partial.npz")
+            np.savez(partial, mean=mean, var=var)
+            partial.replace(path)
         return mean, var
 
     def need(self, sku: SkuArrays, policy: Policy) -> Need:

@@ -12,6 +12,9 @@ choices; the modules:
 - ``validate``  the core's rules per bucket of series; bad rows named by their key values
 - ``features``  the core's feature frame per bucket of series
 - ``train``     one Forecaster per partition (store, region, category), fitted in parallel
+- ``summary``   what the driver needs of the sales (ids, dates, counts), aggregated by Spark
+- ``global_model`` one model for the chain: training rows per bucket, xgboost.spark,
+                calibration on a held-out sample, forecast per bucket
 - ``replenish`` the core's order proposals per partition
 - ``jobs``      forecast and replenish end to end, as the CLI's ``--engine spark`` runs them
 - ``failures``  an error raised on an executor, told as the core's error on the driver

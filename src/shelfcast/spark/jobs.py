@@ -17,10 +17,11 @@ from pyspark.sql import functions as F
 
 from shelfcast.config import Settings
 from shelfcast.data.schema import DATE, FORECAST, ITEM, STORE, quantile_column
-from shelfcast.errors import ConfigurationError, ShelfcastError
+from shelfcast.errors import ShelfcastError
 from shelfcast.forecast.artifact import new_version
 from shelfcast.replenish.policies import Policy
 from shelfcast.spark.failures import core_errors
+from shelfcast.spark.global_model import forecast_global
 from shelfcast.spark.read import SparkDataset, read_dataset, read_table
 from shelfcast.spark.replenish import replenish_spark
 from shelfcast.spark.session import spark_session
@@ -85,17 +86,16 @@ def last_sales_date(data: SparkDataset) -> date:
 def _forecast(spark: SparkSession, data: SparkDataset, *, settings: Settings,
               spark_settings: SparkSettings, horizon: int | None,
               model_dir: Path | None) -> DataFrame:
-    if spark_settings.training == "global":
-        raise ConfigurationError(
-            "spark.training = global is not available: the Forecaster's training rows, early "
-            "stopping and quantile calibration are not distributed yet (docs/spark.md, "
-            "'Global training'); use SHELFCAST_SPARK_TRAINING=per_partition",
-            details={"setting": "SHELFCAST_SPARK_TRAINING", "value": "global"},
-        )
     version = new_version() if model_dir is not None else None
+    params = {"max_rows": spark_settings.max_rows} if spark_settings.max_rows else None
+    if spark_settings.training == "global":
+        return forecast_global(
+            spark, data, settings=settings, buckets=spark_settings.buckets, horizon=horizon,
+            model_dir=model_dir, version=version, params=params,
+        )
     return forecast_per_partition(
         spark, data, settings=settings, partition_by=spark_settings.partition_by,
-        horizon=horizon, model_dir=model_dir, version=version,
+        horizon=horizon, model_dir=model_dir, version=version, params=params,
     )
 
 
@@ -103,7 +103,7 @@ def forecast_job(
     data_dir: Path, out: Path, *, settings: Settings, spark_settings: SparkSettings,
     horizon: int | None = None, model_dir: Path | None = None,
 ) -> Written:
-    """Validate, train per partition and write the forecast file layout to ``out``."""
+    """Validate, train (per partition or one global model), write the forecast to ``out``."""
     check_spark_out("--out", out)
     spark = spark_session(spark_settings)
     data = _prepare(spark, data_dir, spark_settings)

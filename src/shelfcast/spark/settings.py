@@ -29,6 +29,9 @@ class SparkSettings:
     column of ``stores`` (``region``...) or ``items`` (``category``...)."""
     buckets: int = 64
     """Groups of whole series that features and validation work on (memory per task)."""
+    max_rows: int | None = None
+    """The Forecaster's ``max_rows`` (target days sampled for its matrix; None: its 4 M):
+    per model with ``per_partition``, for the whole chain with ``global``."""
     jdbc_url: str | None = None
     """``jdbc:postgresql://host/db`` or ``jdbc:jtds:sqlserver://host/db``: read sales from SQL."""
     jdbc_query: str | None = None
@@ -48,6 +51,11 @@ class SparkSettings:
             )
         if self.buckets < 1 or self.shuffle_partitions < 1:
             raise ConfigurationError("spark buckets and shuffle partitions must be at least 1")
+        if self.max_rows is not None and self.max_rows < 1:
+            raise ConfigurationError(
+                f"SHELFCAST_SPARK_MAX_ROWS must be at least 1, got {self.max_rows}",
+                details={"setting": "SHELFCAST_SPARK_MAX_ROWS", "value": self.max_rows},
+            )
         if (self.jdbc_url is None) != (self.jdbc_query is None):
             raise ConfigurationError(
                 "a JDBC source needs both SHELFCAST_SPARK_JDBC_URL and SHELFCAST_SPARK_JDBC_QUERY",
@@ -69,7 +77,8 @@ class SparkSettings:
             if env.get(key):
                 values[name] = env[key]
         for name, key in (("shuffle_partitions", "SHELFCAST_SPARK_SHUFFLE_PARTITIONS"),
-                          ("buckets", "SHELFCAST_SPARK_BUCKETS")):
+                          ("buckets", "SHELFCAST_SPARK_BUCKETS"),
+                          ("max_rows", "SHELFCAST_SPARK_MAX_ROWS")):
             if env.get(key):
                 try:
                     values[name] = int(env[key])

@@ -17,6 +17,8 @@ from django.utils import timezone
 from shelfcast.live.nowcast import nowcast
 from shelfcast.server.forecasts.models import PublishedForecast
 from shelfcast.server.inventory.models import InventorySnapshot
+from shelfcast.server.live.close import day_close_forget
+from shelfcast.server.live.inputs import live_inputs_forget
 from shelfcast.server.live.profiles import profile_forget
 from shelfcast.server.live.selectors import live_on_hand
 from shelfcast.server.orders.models import Alert, AlertKind
@@ -29,6 +31,8 @@ def live(catalog, client_for, settings, django_capture_on_commit_callbacks):  # 
     settings.SHELFCAST_LIVE_INLINE = True
     settings.SHELFCAST_LIVE_PRIOR_STRENGTH = 4.0
     profile_forget()
+    live_inputs_forget()
+    day_close_forget()
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)("live.all", channel)
@@ -46,9 +50,11 @@ def live(catalog, client_for, settings, django_capture_on_commit_callbacks):  # 
         out = []
         while True:
             try:
-                out.append(async_to_sync(_receive_now)(layer, channel))
+                message = async_to_sync(_receive_now)(layer, channel)
             except TimeoutError:
                 return out
+            # The live worker's rounds travel as "live.batch" messages of many events.
+            out.extend(message["events"] if message["type"] == "live.batch" else [message])
 
     yield post, events
     async_to_sync(layer.flush)()

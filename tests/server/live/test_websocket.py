@@ -22,6 +22,8 @@ from shelfcast.server.settings import base as base_settings
 from shelfcast.server.forecasts.models import PublishedForecast
 from shelfcast.server.inventory.models import InventorySnapshot
 from shelfcast.server.live.dispatch import events_send, worker_stop
+from shelfcast.server.live.close import day_close_forget
+from shelfcast.server.live.inputs import live_inputs_forget
 from shelfcast.server.live.profiles import profile_forget
 from shelfcast.server.sales.services import transactions_ingest
 
@@ -49,6 +51,8 @@ def _forget_connection() -> None:
 @pytest.fixture
 def setup(transactional_db: None, catalog: None, token_for: Any) -> Iterator[dict[str, str]]:
     profile_forget()
+    live_inputs_forget()
+    day_close_forget()
     # Threads that outlive a test keep their database connection: asgiref's one thread for
     # database_sync_to_async and the live worker. The suite switches databases (SQLite,
     # PostgreSQL), so each test starts them on the database of the moment.

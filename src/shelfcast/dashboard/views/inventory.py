@@ -18,7 +18,9 @@ LOW_COVER_DAYS = 3.0
 def page() -> None:
     conn = page_header("Inventory", "Stock on hand, days of cover and alerts.")
     keys = call(da.load_keys, conn)
-    stores = st.multiselect("Stores", keys["store"], key="inventory_stores")
+    # One store to start with: a chain's 100,000 store-items are a choice, not a default.
+    stores = st.multiselect("Stores (none: the whole chain)", keys["store"],
+                            default=keys["store"][:1], key="inventory_stores")
     filters = {"store_id": stores}
     snapshots = call(da.load_inventory, conn, frozen(filters))
     if snapshots.empty:

@@ -1,5 +1,6 @@
-"""Live: today's sales per store (``/api/live/``), nowcast and forecast where present, the
-latest alerts; refreshed every 2 seconds unless paused."""
+"""Live: today's sales per store (``/api/live/``, summed by the server), nowcast and forecast
+per store, the top items so far, the latest alerts; refreshed every 2 seconds unless paused.
+Each refresh reads one page of store totals and top items and one page of alerts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import call, empty_state, frozen, page_header
+from shelfcast.dashboard.common import call, empty_state, page_header
 
 REFRESH_S = 2
 ALERTS_SHOWN = 10
@@ -23,51 +24,46 @@ def live_panel(conn: da.Connection) -> None:
     items: pd.DataFrame = live["items"]
     total_units = float(stores["units"].sum()) if not stores.empty else 0.0
     total_lines = int(stores["lines"].sum()) if not stores.empty else 0
+    forecast = stores["forecast_today"] if "forecast_today" in stores else pd.Series(dtype=float)
     a, b, c = st.columns(3)
     a.metric("Business day", str(live["date"]))
     b.metric("Units today", f"{total_units:,.0f}", help=f"{total_lines:,} till lines")
-    today = call(da.load_forecasts, conn, frozen({"date_from": live["date"],
-                                                  "date_to": live["date"]}))
     c.metric("Forecast for today",
-             f"{today['forecast'].sum():,.0f}" if not today.empty else "none published")
-    if stores.empty:
+             f"{forecast.sum():,.0f}" if forecast.notna().any() else "none published")
+    sold = stores[stores["lines"] > 0] if not stores.empty else stores
+    if sold.empty:
         st.info(f"No till lines ingested for {live['date']} yet: the tills (or "
                 "`shelfcast simulate`) post them to `/api/transactions/`.", icon=":material/info:")
     else:
-        st.plotly_chart(px.bar(stores, x="store_id", y="units", title="Units sold today per store",
+        st.plotly_chart(px.bar(sold, x="store_id", y="units", title="Units sold today per store",
                                labels={"store_id": "store", "units": "units"}),
                         key="live_store_chart")
 
-    has_nowcast = not items.empty and items["nowcast_today"].notna().any()
-    if not today.empty or has_nowcast:
-        per_store = pd.DataFrame({"store_id": sorted(
-            set(stores.get("store_id", [])) | set(today.get("store_id", [])))})
-        per_store = per_store.merge(stores[["store_id", "units"]] if not stores.empty else
-                                    pd.DataFrame(columns=["store_id", "units"]),
-                                    on="store_id", how="left").rename(
-            columns={"units": "so far"})
-        if has_nowcast:
-            per_store = per_store.merge(items.groupby("store_id")["nowcast_today"].sum(
-                min_count=1).rename("nowcast").reset_index(), on="store_id", how="left")
-        if not today.empty:
-            per_store = per_store.merge(today.groupby("store_id")["forecast"].sum().rename(
-                "forecast for today").reset_index(), on="store_id", how="left")
-        long = per_store.melt(id_vars="store_id", var_name="measure", value_name="units")
+    if not stores.empty:
+        per_store = stores.rename(columns={"units": "so far", "nowcast_today": "nowcast",
+                                           "forecast_today": "forecast for today"})
+        measures = [m for m in ("so far", "nowcast", "forecast for today")
+                    if m in per_store and per_store[m].notna().any()]
+        long = per_store.melt(id_vars="store_id", value_vars=measures, var_name="measure",
+                              value_name="units")
         st.plotly_chart(px.bar(long, x="store_id", y="units", color="measure", barmode="group",
                                title="So far today against the nowcast and the forecast"),
                         key="live_nowcast_chart")
-    if not has_nowcast:
-        st.caption("The live nowcast is not published by this server yet.")
     if not items.empty:
+        st.subheader(f"Top {len(items)} items so far"
+                     + (f" (of {live['item_count']:,} sold today)" if live["item_count"] else ""))
         st.dataframe(items.drop(columns=["quantiles"], errors="ignore"), hide_index=True,
                      key="live_items_table")
 
     st.subheader("Latest alerts")
-    alerts = call(da.load_alerts, conn)
+    alerts = call(da.load_latest_alerts, conn, ALERTS_SHOWN)
     if alerts.empty:
         st.caption("No active alerts.")
     else:
-        st.dataframe(alerts.head(ALERTS_SHOWN), hide_index=True, key="live_alerts_table")
+        active = alerts.attrs.get("count")
+        if active:
+            st.caption(f"The {len(alerts)} newest of {active:,} active alerts.")
+        st.dataframe(alerts, hide_index=True, key="live_alerts_table")
 
 
 def page() -> None:

@@ -16,7 +16,9 @@ def page() -> None:
         empty_state("No sales in the database yet, so no orders either.")
         return
     c1, c2 = st.columns(2)
-    stores = c1.multiselect("Stores", keys["store"], key="orders_stores")
+    # One store to start with: a chain's proposals are a choice, not a default.
+    stores = c1.multiselect("Stores (none: the whole chain)", keys["store"],
+                            default=keys["store"][:1], key="orders_stores")
     categories = c2.multiselect("Categories", keys["category"], key="orders_categories")
     filters = frozen({"store_id": stores, "category": categories})
     orders = call(da.load_orders, conn, filters)

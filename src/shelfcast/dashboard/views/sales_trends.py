@@ -22,7 +22,9 @@ from shelfcast.dashboard.common import (
 
 GROUPS = {"store": "store_id", "category": "category", "item": "item_id"}
 DEFAULT_DAYS = 180
-DEFAULT_ITEMS = 5
+# Lines shown to start with: the best sellers, not a chain's 100 stores or 1,000 items (one
+# line and one chip each, which the browser would take seconds to draw). Every category.
+DEFAULT_SHOWN = {"store": 10, "item": 5}
 
 
 def weekly_changes(weekly: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -63,8 +65,8 @@ def page() -> None:
         first, last)
     column = GROUPS[group]
     options = keys[group]
-    default = options if group != "item" else [
-        str(v) for v in call(da.load_top, conn, group="item")["item_id"].head(DEFAULT_ITEMS)]
+    default = options if group not in DEFAULT_SHOWN else [
+        str(v) for v in call(da.load_top, conn, group=group)[column].head(DEFAULT_SHOWN[group])]
     chosen = st.multiselect(f"{group.capitalize()}s", options, default=default,
                             key=f"trends_{group}_pick")
     filters = {column: chosen} if group != "category" else {"category": chosen}

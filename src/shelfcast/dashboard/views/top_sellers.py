@@ -17,12 +17,9 @@ GROUPS = {"item": "item_id", "store": "store_id", "category": "category"}
 DEFAULT_DAYS = 28
 
 
-def summary(conn: da.Connection, group: str, filters: dict, start, end,
-            top_n: int | None = None) -> pd.DataFrame:
-    """The table: units, revenue, growth (against the as-long period before) and share.
-
-    Units come aggregated from the API; revenue needs the daily rows (sales x price), so it
-    is read for the ``top_n`` shown only: the whole chain's daily rows would hit the cap."""
+def summary(conn: da.Connection, group: str, filters: dict, start, end) -> pd.DataFrame:
+    """The table: units, revenue, growth (against the as-long period before) and share; all
+    summed by the API (``/api/sales/top/``), two reads of one row per key."""
     key = GROUPS[group]
     now = call(da.load_top, conn, group=group,
                filters=frozen(dict(filters, date_from=start, date_to=end)))
@@ -32,10 +29,12 @@ def summary(conn: da.Connection, group: str, filters: dict, start, end,
     before = call(da.load_top, conn, group=group, filters=frozen(dict(
         filters, date_from=start - span - timedelta(days=1), date_to=start - timedelta(days=1))))
     table = now.rename(columns={"sales": "units"})
+    if "revenue" not in table:
+        table["revenue"] = None
     table[key] = table[key].astype(str)
     table["share %"] = table["units"] / table["units"].sum() * 100.0
     if not before.empty:
-        before = before.rename(columns={"sales": "units before"})
+        before = before.rename(columns={"sales": "units before"})[[key, "units before"]].copy()
         before[key] = before[key].astype(str)
         table = table.merge(before, on=key, how="left")
         table["growth %"] = (table["units"] - table["units before"]) / table[
@@ -43,19 +42,6 @@ def summary(conn: da.Connection, group: str, filters: dict, start, end,
     else:
         table["units before"] = None
         table["growth %"] = None
-    shown = table[key].head(top_n).tolist() if top_n else []
-    daily = call(da.load_sales, conn, by="day", filters=frozen(dict(
-        filters, date_from=start, date_to=end, **({key: shown} if shown else {}))))
-    if not daily.empty and "price" in daily.columns:
-        daily = daily[daily["price"].notna()].copy()
-        daily["revenue"] = daily["sales"] * daily["price"]
-        if group == "category":
-            categories = call(da.load_item_categories, conn)
-            daily["category"] = daily["item_id"].astype(str).map(categories)
-        revenue = daily.groupby(daily[key].astype(str))["revenue"].sum().rename("revenue")
-        table = table.merge(revenue, left_on=key, right_index=True, how="left")
-    else:
-        table["revenue"] = None
     return table[[key, "units", "revenue", "growth %", "share %", "units before"]]
 
 
@@ -81,7 +67,7 @@ def page() -> None:
     categories = f2.multiselect("Categories", keys["category"], key="top_categories")
     filters = {"store_id": stores, "category": categories}
 
-    table = summary(conn, group, filters, start, end, top_n)
+    table = summary(conn, group, filters, start, end)
     if table.empty:
         empty_state("No sales for this selection.", "Widen the range or clear the filters.")
         return
@@ -95,7 +81,7 @@ def page() -> None:
         "growth %": st.column_config.NumberColumn(format="%+.1f%%"),
         "share %": st.column_config.NumberColumn(format="%.1f%%"),
     })
-    if table["revenue"].isna().all():
+    if top["revenue"].isna().all():
         st.caption("Revenue needs prices in the daily sales; none are known for this selection.")
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpResponse
@@ -39,8 +40,10 @@ from shelfcast.server.forecasts.predict_input import (
 from shelfcast.server.forecasts.prediction_log import prediction_log_add
 from shelfcast.server.forecasts.selectors import model_version_list, published_forecast_list
 from shelfcast.server.forecasts.services import model_version_promote
+from shelfcast.forecast.online import OnlineResult
 from shelfcast.server.forecasts.serving import (
-    MAX_HORIZON_DAYS, TOP_CONTRIBUTIONS, LiveModel, PredictionInputError, live_model,
+    MAX_HORIZON_DAYS, TOP_CONTRIBUTIONS, LiveModel, PredictionInputError, PredictRequest,
+    live_model,
 )
 
 __all__ = ["ForecastListApi", "PredictApi", "ModelListApi", "ModelPromoteApi", "ModelTrainApi",
@@ -154,25 +157,37 @@ class PredictApi(APIView):
         requests = predict_requests_parse(request.data)
         model = live_model_or_unavailable()
         try:
-            predictions = model.predict(requests)
+            days, result = model.predict_arrays(requests)
         except PredictionInputError as exc:
             items = exc.details.get("items", [])
             unknown = all(p["field"] in ("store_id", "item_id") for p in items)
             return Response(exc.to_dict(), status=404 if unknown else 400)
+        forecasts, quantiles = result.mean.tolist(), result.quantiles.tolist()
         token = request.auth
-        prediction_log_add(
-            {"token_id": getattr(token, "pk", None), "model_version": model.version,
-             "store_id": p.store_id, "item_id": p.item_id, "date": p.date,
-             "inputs": {k: v for k, v in (("price", r.price), ("promo", r.promo),
-                                          ("date_given", r.date is not None)) if v is not None},
-             "forecast": p.forecast, "quantiles": p.quantiles}
-            for p, r in zip(predictions, requests, strict=True))
-        PREDICTIONS.inc(len(predictions))
-        return Response({"model_version": model.version, "predictions": [
-            {"store_id": p.store_id, "item_id": p.item_id, "date": p.date.isoformat(),
-             "forecast": p.forecast, "quantiles": p.quantiles,
-             "contributions": [{"feature": f, "value": v} for f, v in p.contributions]}
-            for p in predictions]})
+        prediction_log_add(token_id=getattr(token, "pk", None), model_version=model.version,
+                           requests=requests, days=days, forecasts=forecasts,
+                           quantiles=quantiles, quantile_names=model.quantile_names)
+        PREDICTIONS.inc(len(requests))
+        return Response({"model_version": model.version,
+                         "predictions": _prediction_rows(model, requests, days, forecasts,
+                                                         quantiles, result)})
+
+
+def _prediction_rows(model: LiveModel, requests: list[PredictRequest], days: list[date],
+                     forecasts: list[float], quantiles: list[list[float]],
+                     result: OnlineResult) -> list[dict[str, Any]]:
+    """The answer's rows straight from the arrays (one dict per row, nothing in between)."""
+    names, qnames = model.online.names, model.quantile_names
+    iso = {d: d.isoformat() for d in set(days)}
+    if result.top_features is None or result.top_values is None:
+        tops: list[list[dict[str, Any]]] = [[] for _ in requests]
+    else:
+        tops = [[{"feature": names[f], "value": v} for f, v in zip(fs, vs, strict=True)]
+                for fs, vs in zip(result.top_features.tolist(), result.top_values.tolist(),
+                                  strict=True)]
+    return [{"store_id": r.store_id, "item_id": r.item_id, "date": iso[d], "forecast": m,
+             "quantiles": dict(zip(qnames, q, strict=True)), "contributions": t}
+            for r, d, m, q, t in zip(requests, days, forecasts, quantiles, tops, strict=True)]
 
 
 # -- the model registry -----------------------------------------------------------------------------

@@ -7,6 +7,8 @@ Contract (others build on it)::
     model.predict([PredictRequest("S1", "I1", date(2024, 3, 2), price=1.5, promo=1)])
         -> [Prediction(store_id, item_id, date, forecast, quantiles={"q10": ..., "q99": ...},
                        contributions=[("lag1", 0.31), ...])]
+    model.predict_arrays(requests)    # the same answers as arrays (OnlineResult) and the
+        -> ([date, ...], OnlineResult) # days: no object per request (the API's batches)
     model.predict_tomorrow([("S1", "I1")], {("S1", "I1"): 12.0})
         -> [Prediction(...)]          # Forecaster.predict_next_day: today = the model's last
                                       # sales day + 1, the prediction is for the day after
@@ -83,7 +85,7 @@ class LiveModel:
     def __init__(self, version: str, model: Forecaster) -> None:
         self.version = version
         self.online = OnlinePredictor(model, horizon=MAX_HORIZON_DAYS)
-        self._qnames = [quantile_column(q) for q in self.online.quantiles]
+        self.quantile_names = [quantile_column(q) for q in self.online.quantiles]
 
     @property
     def first_day(self) -> date:
@@ -125,6 +127,15 @@ class LiveModel:
                 contributions: bool = True) -> list[Prediction]:
         if not requests:
             return []
+        days, result = self.predict_arrays(requests, tomorrow=tomorrow,
+                                           contributions=contributions)
+        keys = [(r.store_id, r.item_id) for r in requests]
+        return self._predictions(keys, days, result)
+
+    def predict_arrays(self, requests: Sequence[PredictRequest], *, tomorrow: date | None = None,
+                       contributions: bool = True) -> tuple[list[date], OnlineResult]:
+        """``predict`` without building a ``Prediction`` per request: the day of each request
+        and the answers as arrays, in the order asked (the API's fast path)."""
         # No sales or transactions in the database: the model's own clock (today = its last
         # sales day + 1).
         tomorrow = tomorrow or business_tomorrow() or self.first_day + timedelta(days=1)
@@ -144,8 +155,7 @@ class LiveModel:
         promo = _column([r.promo for r in requests])
         result = online.predict(series, horizon, price=price, promo=promo,
                                 contributions=contributions)
-        keys = [(r.store_id, r.item_id) for r in requests]
-        return self._predictions(keys, days, result)
+        return days, result
 
     def predict_tomorrow(self, keys: Sequence[tuple[str, str]],
                          provisional_today: Mapping[tuple[str, str], float], *,
@@ -170,7 +180,7 @@ class LiveModel:
                                       strict=True)]
         return [
             Prediction(store_id=k[0], item_id=k[1], date=d, forecast=m,
-                       quantiles=dict(zip(self._qnames, q, strict=True)), contributions=t)
+                       quantiles=dict(zip(self.quantile_names, q, strict=True)), contributions=t)
             for k, d, m, q, t in zip(keys, days, means, qs, tops, strict=True)
         ]
 

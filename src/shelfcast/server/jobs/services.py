@@ -18,6 +18,7 @@ from shelfcast.server.core.bulk import frame_upsert
 from shelfcast.server.inventory.models import InventorySnapshot
 from shelfcast.server.jobs.models import Job, JobKind
 from shelfcast.server.sales.models import DailySales
+from shelfcast.server.sales.rollups import sales_rollups_refresh
 
 __all__ = ["LoadResult", "dataset_load", "job_submit", "upload_submit"]
 
@@ -67,6 +68,8 @@ def dataset_load(*, dataset: Dataset) -> LoadResult:
         [pl.col(c).cast(pl.Float64) if c not in (DATE, STORE, ITEM) else pl.col(c)
          for c in SALES_COLUMNS if c in sales.columns])
     sales_rows = frame_upsert(model=DailySales, frame=frame, unique=[STORE, ITEM, DATE])
+    if not frame.is_empty():  # the dashboard's roll-ups of the days just loaded
+        sales_rollups_refresh(date_from=frame[DATE].min(), date_to=frame[DATE].max())
 
     inventory_rows = 0
     if inventory is not None and not inventory.is_empty():

@@ -111,12 +111,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "error": code, "message": message,
                               "details": details})
 
-    # Channel-layer events ("sales.ingested" -> sales_ingested), forwarded as they are.
-    async def sales_ingested(self, event: dict[str, Any]) -> None:
-        await self.send_json(event)
+    # Channel-layer events (sales.ingested, forecast.updated, alert.raised), forwarded as they
+    # are; "live.batch" (the live worker's rounds, ``dispatch``) carries many, each forwarded
+    # as its own WebSocket message.
+    _FORWARDED = frozenset({"sales.ingested", "forecast.updated", "alert.raised"})
 
-    async def forecast_updated(self, event: dict[str, Any]) -> None:
-        await self.send_json(event)
-
-    async def alert_raised(self, event: dict[str, Any]) -> None:
-        await self.send_json(event)
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler, a hop to a
+        # thread each time: a forwarded event touches no database, and a busy store pushes
+        # thousands a second, so they skip it.
+        kind = message.get("type")
+        if kind == "live.batch":
+            for event in message["events"]:
+                await self.send_json(event)
+            return
+        if kind in self._FORWARDED:
+            await self.send_json(message)
+            return
+        await super().dispatch(message)

@@ -9,6 +9,8 @@ Where events are sent from: the in-memory channel layer lives on the server's ev
 the worker hands its sends to that loop (registered by the WebSocket consumer when a client
 connects); with no loop known (no client in this process, or a Redis layer) it sends from
 its own thread. A failed round is tried once more on a fresh connection.
+A round first closes the days the business clock has passed (``close``: the completed day
+goes through the live model's ``Forecaster.update``), then computes (``services``).
 ``SHELFCAST_LIVE_INLINE = True`` runs the refresh in the caller instead (tests
 whose database a second thread cannot see).
 """
@@ -21,6 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future
 from datetime import date, datetime
 from typing import Any
 
@@ -29,8 +32,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from shelfcast.server.live.close import day_close_if_due
 from shelfcast.server.live.services import live_refresh
 from shelfcast.server.sales.events import ALL_GROUP, store_group
+from shelfcast.server.sales.selectors import live_day_get
 
 __all__ = ["live_touched", "events_send", "loop_register", "worker_stop"]
 
@@ -45,6 +50,8 @@ _state_lock = threading.Lock()
 _worker: threading.Thread | None = None
 _loop: asyncio.AbstractEventLoop | None = None
 _clock: datetime | None = None  # the latest event time seen: late lines do not turn it back
+TODAY_CHECK_S = 1.0
+_today: tuple[float, date | None] = (float("-inf"), None)  # (read at, business day in the db)
 
 
 def loop_register(loop: asyncio.AbstractEventLoop) -> None:
@@ -53,36 +60,89 @@ def loop_register(loop: asyncio.AbstractEventLoop) -> None:
     _loop = loop
 
 
+BATCH_EVENTS = 500
+"""Events per channel-layer message: a round's events travel in a few ``live.batch``
+messages per group (the consumer sends each event as its own WebSocket message), not one
+message per event per group: on Redis each message is a round trip."""
+
+
 async def _send_all(events: list[dict[str, Any]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    by_group: dict[str, list[dict[str, Any]]] = {ALL_GROUP: events}
     for event in events:
-        await layer.group_send(store_group(event["store_id"]), event)
-        await layer.group_send(ALL_GROUP, event)
+        by_group.setdefault(store_group(event["store_id"]), []).append(event)
+    for group, batch in by_group.items():
+        for start in range(0, len(batch), BATCH_EVENTS):
+            await layer.group_send(group, {"type": "live.batch",
+                                           "events": batch[start:start + BATCH_EVENTS]})
 
 
-def events_send(events: list[dict[str, Any]]) -> None:
+def events_send(events: list[dict[str, Any]], *, wait: bool = True) -> Future | None:
     """Send events to their store's group and to ``live.all``, on the consumers' loop.
 
     A layer drops what does not fit in a channel (Channels' default: 100 messages), and a
-    round can push an event per item touched: the settings raise the capacity to 10,000."""
+    round can push an event per item touched: the settings raise the capacity to 10,000.
+    ``wait=False`` returns the sending's future on the consumers' loop (None when sent
+    already): the caller goes on computing and waits for it later."""
     if not events:
-        return
+        return None
     loop = _loop
     try:
         if loop is not None and loop.is_running():
-            # Waited for without a limit: a busy loop slows the worker, which then coalesces
-            # more keys into its next round, instead of events piling up unsent.
-            asyncio.run_coroutine_threadsafe(_send_all(events), loop).result()
+            future = asyncio.run_coroutine_threadsafe(_send_all(events), loop)
+            if not wait:
+                return future
+            future.result()
         else:
             async_to_sync(_send_all)(events)
     except Exception:  # a broken channel layer must not stop the live state
         logger.exception("could not send %d live events", len(events))
+    return None
+
+
+class _RoundSender:
+    """A round's events, sent as soon as each part is ready; the round ends when all were
+    sent. Waited for without a limit: a busy loop slows the worker, which then coalesces
+    more keys into its next round, instead of events piling up unsent."""
+
+    def __init__(self) -> None:
+        self.pending: list[Future] = []
+
+    def __call__(self, events: list[dict[str, Any]]) -> None:
+        future = events_send(events, wait=False)
+        if future is not None:
+            self.pending.append(future)
+
+    def wait(self) -> None:
+        for future in self.pending:
+            try:
+                future.result()
+            except Exception:  # a broken channel layer must not stop the live state
+                logger.exception("could not send live events")
+
+
+def _business_today(keys: list[TouchedKey]) -> date | None:
+    """Today on the business clock: the latest day among the round's keys and the database's
+    (read at most once a second by the worker: other processes ingest too)."""
+    global _today
+    now = time.monotonic()
+    inline = getattr(settings, "SHELFCAST_LIVE_INLINE", False)
+    if inline or now - _today[0] >= TODAY_CHECK_S:
+        _today = (now, live_day_get())
+    days = [d for d in (_today[1], *(k[2] for k in keys)) if d is not None]
+    return max(days, default=None)
 
 
 def _refresh(keys: list[TouchedKey], clock: datetime | None) -> None:
-    events_send(live_refresh(keys=keys, clock=clock))
+    today = _business_today(keys)
+    day_close_if_due(today)  # a new day: the completed ones go through the model first
+    sender = _RoundSender()
+    try:
+        live_refresh(keys=keys, clock=clock, today=today, emit=sender)
+    finally:
+        sender.wait()
 
 
 def _refresh_with_retry(keys: list[TouchedKey], clock: datetime | None) -> None:

@@ -19,7 +19,9 @@ _NO_NUL = RegexValidator(r"^[^\x00]*$", "Null characters are not allowed.")
 
 
 def _text(**kwargs: object) -> serializers.CharField:
-    return serializers.CharField(validators=[_NO_NUL], **kwargs)  # type: ignore[arg-type]
+    # Not trimmed: " " is a string the schema allows, so it must be an unknown version (404),
+    # not a blank field (400).
+    return serializers.CharField(validators=[_NO_NUL], trim_whitespace=False, **kwargs)  # type: ignore[arg-type]
 
 
 class MonitoringApi(APIView):

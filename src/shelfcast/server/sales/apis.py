@@ -29,12 +29,13 @@ from shelfcast.server.api.reads import (
     download_responses,
     paginated,
 )
-from shelfcast.server.live.selectors import live_states
+from shelfcast.server.live.selectors import live_clock_get, live_states, live_store_nowcasts
 from shelfcast.server.sales.selectors import (
     live_day_get,
     live_item_totals,
     live_store_totals,
     sales_list,
+    with_store_nowcasts,
     sales_top_list,
 )
 from shelfcast.server.sales.services import transactions_ingest
@@ -65,22 +66,21 @@ class TransactionIngestApi(APIView):
 
     permission_classes = [CanIngest]
 
-    class InputSerializer(serializers.Serializer):
-        # The lines themselves are checked column by column by the service.
-        transactions = serializers.ListField(allow_empty=True)
-
-        def validate_transactions(self, value: list) -> list:
-            limit = settings.SHELFCAST_MAX_TRANSACTIONS
-            if len(value) > limit:
-                raise serializers.ValidationError(
-                    f"{len(value)} lines in one batch; at most {limit} are accepted")
-            return value
-
-    class OutputSerializer(serializers.Serializer):
-        accepted = serializers.IntegerField(help_text="Lines stored now")
-        duplicate = serializers.IntegerField(
-            help_text="Lines already stored (or sent twice) with the same content")
-        rejected = TransactionRejectionSerializer(many=True)
+    @staticmethod
+    def batch_lines(body: object) -> list:
+        """The body's list of lines, checked as a whole: a serializer field would run its
+        validation once per line, and the service checks the lines column by column."""
+        lines = body.get("transactions") if isinstance(body, dict) else None
+        if not isinstance(lines, list):
+            raise serializers.ValidationError({"transactions": [
+                'expected a JSON object {"transactions": [...]} holding a list of lines, got '
+                + (f"{type(lines).__name__} in 'transactions'" if isinstance(body, dict)
+                   else f"a {type(body).__name__} body")]})
+        limit = settings.SHELFCAST_MAX_TRANSACTIONS
+        if len(lines) > limit:
+            raise serializers.ValidationError({"transactions": [
+                f"{len(lines)} lines in one batch; at most {limit} are accepted"]})
+        return lines
 
     @extend_schema(
         operation_id="transactions_ingest",
@@ -95,8 +95,9 @@ class TransactionIngestApi(APIView):
             "transactions": TransactionLineSerializer(many=True),
         }),
         responses={200: inline_serializer("TransactionIngestResult", {
-            "accepted": serializers.IntegerField(),
-            "duplicate": serializers.IntegerField(),
+            "accepted": serializers.IntegerField(help_text="Lines stored now"),
+            "duplicate": serializers.IntegerField(
+                help_text="Lines already stored (or sent twice) with the same content"),
             "rejected": TransactionRejectionSerializer(many=True),
         })},
         tags=["live"],
@@ -111,13 +112,14 @@ class TransactionIngestApi(APIView):
             ]})],
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = transactions_ingest(lines=serializer.validated_data["transactions"])
+        result = transactions_ingest(lines=self.batch_lines(request.data))
         INGEST_LINES.labels("accepted").inc(result.accepted)
         INGEST_LINES.labels("duplicate").inc(result.duplicate)
         INGEST_LINES.labels("rejected").inc(len(result.rejected))
-        return Response(self.OutputSerializer(result).data)
+        # Plain dicts (the schema above documents them): no serializer per rejected line.
+        return Response({"accepted": result.accepted, "duplicate": result.duplicate,
+                         "rejected": [{"index": r.index, "error": str(r.error),
+                                       "message": r.message} for r in result.rejected]})
 
 
 _FILTER_DOC = "Filters: store_id, item_id, category (comma-separated lists), date_from, date_to."
@@ -171,6 +173,8 @@ class SalesTopApi(ReadApi):
         store_id = serializers.CharField(required=False)
         category = serializers.CharField(required=False)
         sales = serializers.FloatField()
+        revenue = serializers.FloatField(
+            allow_null=True, help_text="Sales x price over the days with a price (null: none)")
 
     @extend_schema(
         operation_id="sales_top", tags=["reads"], description=_FILTER_DOC,
@@ -197,12 +201,25 @@ class LiveApi(ReadApi):
         date = serializers.DateField(required=False,
                                      help_text="The business day (default: today by the "
                                                "business clock)")
+        order = serializers.ChoiceField(
+            choices=["store_item", "units"], default="store_item",
+            help_text="Order of the items: by store and item (default), or most units first "
+                      "(with page_size, the day's top items)")
+        nowcast = serializers.BooleanField(
+            default=False,
+            help_text="Also each store's nowcast_today and forecast_today (sums over its "
+                      "items); stores with a forecast for the day but no line yet are listed "
+                      "too, with 0 units")
 
     @extend_schema_serializer(component_name="LiveStore")
     class StoreSerializer(serializers.Serializer):
         store_id = serializers.CharField()
         lines = serializers.IntegerField()
         units = serializers.FloatField()
+        nowcast_today = serializers.FloatField(required=False,
+                                               help_text="With nowcast=true only")
+        forecast_today = serializers.FloatField(required=False, allow_null=True,
+                                                help_text="With nowcast=true only")
 
     @extend_schema_serializer(component_name="LiveItem")
     class OutputSerializer(serializers.Serializer):
@@ -236,13 +253,21 @@ class LiveApi(ReadApi):
             page: list[dict] = []
             paginator.paginate_queryset([], request, view=self)
             stores: list[dict] = []
+            clock = None
         else:
             stores = live_store_totals(day=day, filters=filters)
+            clock = live_clock_get(day=day)  # read once for the stores and the items
+            if options.validated_data["nowcast"]:
+                stores = with_store_nowcasts(stores, live_store_nowcasts(
+                    day=day, filters=filters, clock=clock))
             page = list(paginator.paginate_queryset(
-                live_item_totals(day=day, filters=filters), request, view=self) or [])
+                live_item_totals(day=day, filters=filters,
+                                 order=options.validated_data["order"]),
+                request, view=self) or [])
         states = {} if day is None else {
             (st.store_id, st.item_id): st
-            for st in live_states(keys={(r["store_id"], r["item_id"]) for r in page}, day=day)}
+            for st in live_states(keys={(r["store_id"], r["item_id"]) for r in page}, day=day,
+                                  clock=clock)}
         results = [{
             "store_id": r["store_id"], "item_id": r["item_id"], "units": r["units"],
             "lines": r["lines"], "nowcast_today": states[(r["store_id"], r["item_id"])].nowcast_today,

@@ -6,7 +6,7 @@ from django.db import models
 
 from shelfcast.server.catalog.models import Item, Store
 
-__all__ = ["DailySales", "Transaction", "IntradayTotal"]
+__all__ = ["DailySales", "Transaction", "IntradayTotal", "StoreDaySales", "ItemDaySales"]
 
 
 class DailySales(models.Model):
@@ -71,3 +71,43 @@ class IntradayTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}/{self.item_id} {self.business_day}: {self.units}"
+
+
+class StoreDaySales(models.Model):
+    """Roll-up of ``DailySales`` per store and day (``sales``; ``revenue``: sales x price over
+    the rows with a price, null when none has one). Kept by ``rollups.sales_rollups_refresh``
+    whenever daily sales are loaded or a business day is closed, so a chain-wide trend reads thousands of rows, not
+    millions."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, db_column="store_id")
+    date = models.DateField()
+    sales = models.FloatField()
+    revenue = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "date"], name="store_day_sales_key"),
+        ]
+        indexes = [models.Index(fields=["date"], name="store_day_sales_date")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.date}: {self.sales}"
+
+
+class ItemDaySales(models.Model):
+    """Roll-up of ``DailySales`` per item and day over all stores (as ``StoreDaySales``). The
+    category is joined from the item when read, so a changed category needs no rebuild."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, db_column="item_id")
+    date = models.DateField()
+    sales = models.FloatField()
+    revenue = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "date"], name="item_day_sales_key"),
+        ]
+        indexes = [models.Index(fields=["date"], name="item_day_sales_date")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.date}: {self.sales}"

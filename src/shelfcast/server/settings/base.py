@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: keeps the whole chain in the request's thread under ASGI (no hop per middleware).
+    "shelfcast.server.api.middleware.SyncChainMiddleware",
 ]
 
 ROOT_URLCONF = "shelfcast.server.urls"
@@ -89,6 +91,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_config(SHELFCAST_HOME)}
+SHELFCAST_REQUEST_THREADS = env_int("SHELFCAST_REQUEST_THREADS", 8, minimum=1)
+"""Threads that run requests in one ``shelfcast serve`` process (``cli/serve_app.py``); keep
+it below ``DATABASE_POOL_MAX_SIZE``, which also serves the background writers."""
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -120,6 +125,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 METRICS_ALLOWED_CIDRS = env_list("METRICS_ALLOWED_CIDRS", [])
 SHELFCAST_THROTTLE_RATES = throttle_rates()
+SHELFCAST_TOKEN_CACHE_SECONDS = env_int("SHELFCAST_TOKEN_CACHE_SECONDS", 5)
+"""How long a process remembers an active token (accounts/authentication.py); 0: never."""
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["shelfcast.server.accounts.authentication.TokenAuthentication"],

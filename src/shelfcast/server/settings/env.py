@@ -8,6 +8,12 @@ variable. ``base``/``local``/``production``/``test`` import from here and nowher
 |---|---|---|
 | ``SHELFCAST_HOME`` | ``./var`` | workspace (SQLite database, static files, models) |
 | ``DATABASE_URL`` | SQLite at ``$SHELFCAST_HOME/shelfcast.sqlite3`` | ``postgres://user:pw@host:5432/db``; a SQLAlchemy URL (``postgresql+psycopg://``) works too |
+| ``DATABASE_POOL_MAX_SIZE`` | ``10`` | PostgreSQL: most pooled connections of one server process (``psycopg_pool``); ``0`` turns the pool off |
+| ``DATABASE_POOL_MIN_SIZE`` | ``2`` | PostgreSQL: connections the pool keeps open when idle |
+| ``DATABASE_POOL_TIMEOUT`` | ``10`` | PostgreSQL: seconds a request waits for a pooled connection before it fails |
+| ``DATABASE_CONN_MAX_AGE`` | ``0`` | seconds a connection is kept when the pool is off (with the pool: must stay 0) |
+| ``SHELFCAST_REQUEST_THREADS`` | ``8`` | threads running requests in one ``shelfcast serve`` process; more requests wait their turn |
+| ``SHELFCAST_TOKEN_CACHE_SECONDS`` | ``5`` | how long a server process remembers an active token; a revocation by bulk ``UPDATE`` or from another process takes effect within it (0: look up every request) |
 | ``SECRET_KEY`` | a development key (refused by production) | Django's signing key |
 | ``DEBUG`` | off | Django's debug mode (refused by production) |
 | ``ALLOWED_HOSTS`` | ``localhost,127.0.0.1,[::1]`` | comma-separated host names |
@@ -36,7 +42,8 @@ from shelfcast.errors import ShelfcastError
 
 __all__ = [
     "INSECURE_SECRET_KEY", "THROTTLE_DEFAULTS", "ROLES", "core_settings", "env_str", "env_bool",
-    "env_int", "env_list", "database_config", "channel_layers_config", "throttle_rates",
+    "env_int", "env_list", "database_config", "database_pool_options", "channel_layers_config",
+    "throttle_rates",
 ]
 
 INSECURE_SECRET_KEY = "django-insecure-shelfcast-development-key-do-not-use-in-production"
@@ -115,6 +122,15 @@ def database_config(home: Path) -> dict[str, Any]:
         config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
     except Exception as exc:  # dj-database-url raises several kinds for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django knows: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        pool = database_pool_options()
+        if pool is not None:
+            if config.get("CONN_MAX_AGE"):
+                raise ImproperlyConfigured(
+                    f"DATABASE_CONN_MAX_AGE={config['CONN_MAX_AGE']} cannot be combined with the "
+                    "connection pool: set DATABASE_POOL_MAX_SIZE=0 for persistent connections "
+                    "instead, or leave DATABASE_CONN_MAX_AGE unset")
+            config.setdefault("OPTIONS", {})["pool"] = pool
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
         # BEGIN, so two writers queue instead of failing half-way ("database is locked").
@@ -124,6 +140,34 @@ def database_config(home: Path) -> dict[str, Any]:
             "timeout": 30,
         }
     return config
+
+
+def database_pool_options() -> dict[str, Any] | None:
+    """psycopg's connection pool for PostgreSQL (Django 5.1+ ``OPTIONS["pool"]``), or None
+    when ``DATABASE_POOL_MAX_SIZE=0``.
+
+    Under ASGI every synchronous request runs in a thread of its own, with a connection of
+    its own: without a pool each request opens one (a few ms) and a backlog opens as many as
+    there are requests in flight, past PostgreSQL's ``max_connections``. The pool reuses at
+    most ``max_size`` connections per process; a request beyond them waits up to ``timeout``
+    seconds for one, then fails with a 500 in the error shape."""
+    max_size = env_int("DATABASE_POOL_MAX_SIZE", 10)
+    if max_size == 0:
+        return None
+    min_size = env_int("DATABASE_POOL_MIN_SIZE", min(2, max_size))
+    if min_size > max_size:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL_MIN_SIZE={min_size} is above DATABASE_POOL_MAX_SIZE={max_size}: "
+            "the pool's idle size must be at most its largest size")
+    timeout = env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1)
+    try:
+        import psycopg_pool  # noqa: F401  (Django imports it only at the first connection)
+    except ImportError:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL_MAX_SIZE asks for a connection pool but psycopg-pool is not "
+            "installed: pip install 'psycopg[pool]' (the server extra has it), or set "
+            "DATABASE_POOL_MAX_SIZE=0") from None
+    return {"min_size": min_size, "max_size": max_size, "timeout": timeout}
 
 
 def channel_layers_config() -> dict[str, Any]:
