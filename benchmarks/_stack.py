@@ -45,8 +45,8 @@ def _pg_tool(name: str) -> str:
 class Postgres:
     """A throwaway cluster with one database ``bench``; its URL on enter."""
 
-    def __init__(self) -> None:
-        self.base = Path(tempfile.mkdtemp(prefix="shelfcast-bench-pg-"))
+    def __init__(self, base: Path | None = None) -> None:
+        self.base = base or Path(tempfile.mkdtemp(prefix="shelfcast-bench-pg-"))
         self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.prefix:
             entry = pwd.getpwnam("postgres")
@@ -147,12 +147,7 @@ class KeptPostgres(Postgres):
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self.base = folder
-        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.prefix:
-            entry = pwd.getpwnam("postgres")
-            os.chown(self.base, entry.pw_uid, entry.pw_gid)
-        self.port = free_port()
+        super().__init__(folder)
 
     def __enter__(self) -> str:
         if not (self.base / "data" / "PG_VERSION").exists():

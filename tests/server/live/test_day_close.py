@@ -12,14 +12,13 @@ import pytest
 
 from shelfcast.forecast.forecaster import Forecaster
 from shelfcast.forecast.online import OnlinePredictor
-from shelfcast.server.catalog.services import items_upsert, stores_upsert
 from shelfcast.server.forecasts.models import ModelVersion, PublishedForecast
 from shelfcast.server.forecasts.serving import live_model
 from shelfcast.server.live.close import day_close_forget, days_close
-from shelfcast.server.live.inputs import live_inputs_forget
-from shelfcast.server.live.profiles import profile_forget
 from shelfcast.server.sales.models import DailySales
 from shelfcast.server.sales.services import transactions_ingest
+
+from tests.server.live.layer import chain_catalog, ingest_service, live_caches_forget
 
 STORES = ["S01", "S02"]
 ITEMS = ["I0001", "I0002", "I0003", "I0004", "I0099"]  # I0099: new, unknown to the model
@@ -28,21 +27,9 @@ ITEMS = ["I0001", "I0002", "I0003", "I0004", "I0099"]  # I0099: new, unknown to 
 @pytest.fixture
 def ingest(db, settings, live_model_version, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     settings.SHELFCAST_LIVE_INLINE = True
-    profile_forget()
-    live_inputs_forget()
-    day_close_forget()
-    stores_upsert(ids=set(STORES))
-    items_upsert(ids=set(ITEMS), items=pl.DataFrame({"item_id": ITEMS,
-                                                     "category": ["dairy"] * len(ITEMS)}))
-    counter = iter(range(10**6))
-
-    def post(lines: list[tuple[str, str, str, float]]) -> None:
-        body = [{"transaction_id": f"c{next(counter)}", "timestamp": t, "store_id": s,
-                 "item_id": i, "quantity": q} for t, s, i, q in lines]
-        with django_capture_on_commit_callbacks(execute=True):
-            result = transactions_ingest(lines=body)
-        assert result.accepted == len(body), result.rejected
-
+    live_caches_forget()
+    chain_catalog(STORES, ITEMS)
+    post = ingest_service(django_capture_on_commit_callbacks, "c")
     yield post
     day_close_forget()
 

@@ -7,23 +7,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone as tz
 
-import polars as pl
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
 from django.utils import timezone
 
-from shelfcast.server.catalog.services import items_upsert, stores_upsert
 from shelfcast.server.forecasts.models import PublishedForecast
 from shelfcast.server.inventory.models import InventorySnapshot
 from shelfcast.server.live import inputs
-from shelfcast.server.live.close import day_close_forget
-from shelfcast.server.live.inputs import live_inputs_forget
 from shelfcast.server.live.profiles import profile_forget
 from shelfcast.server.live.selectors import live_states
 from shelfcast.server.live.services import live_refresh
 from shelfcast.server.orders.models import Alert, AlertKind
-from shelfcast.server.sales.services import transactions_ingest
+
+from tests.server.live.layer import chain_catalog, ingest_service, live_caches_forget, received_events
 
 TODAY = date(2024, 3, 5)
 STORES = [f"S{k}" for k in range(1, 4)]
@@ -38,44 +35,20 @@ def chain(db, settings, django_capture_on_commit_callbacks):  # type: ignore[no-
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
                                            "CONFIG": {"capacity": 10_000}}}
     channel_layers.backends.clear()  # built again from the settings above
-    profile_forget()
-    live_inputs_forget()
-    day_close_forget()
-    stores_upsert(ids=set(STORES))
-    items_upsert(ids=set(ITEMS), items=pl.DataFrame({"item_id": ITEMS,
-                                                     "category": ["dairy"] * len(ITEMS)}))
+    live_caches_forget()
+    chain_catalog(STORES, ITEMS)
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)("live.all", channel)
-    counter = iter(range(10**6))
-
-    def ingest(lines: list[tuple[str, str, str, float]]) -> None:
-        """(timestamp, store, item, quantity)s, each a new line."""
-        body = [{"transaction_id": f"t{next(counter)}", "timestamp": t, "store_id": s,
-                 "item_id": i, "quantity": q} for t, s, i, q in lines]
-        with django_capture_on_commit_callbacks(execute=True):
-            result = transactions_ingest(lines=body)
-        assert result.accepted == len(body), result.rejected
 
     def events() -> list[dict]:
-        out = []
-        while True:
-            try:
-                message = async_to_sync(_receive_now)(layer, channel)
-            except TimeoutError:
-                return out
-            # The live worker's rounds travel as "live.batch" messages of many events.
-            out.extend(message["events"] if message["type"] == "live.batch" else [message])
+        return received_events(layer, channel)
 
+    ingest = ingest_service(django_capture_on_commit_callbacks, "t")
     yield ingest, events
     async_to_sync(layer.flush)()
     channel_layers.backends.clear()
 
-
-async def _receive_now(layer, channel):  # type: ignore[no-untyped-def]
-    import asyncio
-
-    return await asyncio.wait_for(layer.receive(channel), timeout=0.05)
 
 
 def _publish(day: date, forecast: float, q95: float) -> None:

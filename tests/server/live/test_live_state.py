@@ -17,11 +17,11 @@ from django.utils import timezone
 from shelfcast.live.nowcast import nowcast
 from shelfcast.server.forecasts.models import PublishedForecast
 from shelfcast.server.inventory.models import InventorySnapshot
-from shelfcast.server.live.close import day_close_forget
-from shelfcast.server.live.inputs import live_inputs_forget
 from shelfcast.server.live.profiles import profile_forget
 from shelfcast.server.live.selectors import live_on_hand
 from shelfcast.server.orders.models import Alert, AlertKind
+
+from tests.server.live.layer import live_caches_forget, received_events
 
 TODAY = date(2024, 3, 5)
 
@@ -30,9 +30,7 @@ TODAY = date(2024, 3, 5)
 def live(catalog, client_for, settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     settings.SHELFCAST_LIVE_INLINE = True
     settings.SHELFCAST_LIVE_PRIOR_STRENGTH = 4.0
-    profile_forget()
-    live_inputs_forget()
-    day_close_forget()
+    live_caches_forget()
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)("live.all", channel)
@@ -47,23 +45,11 @@ def live(catalog, client_for, settings, django_capture_on_commit_callbacks):  # 
         return response.json()
 
     def events() -> list[dict]:
-        out = []
-        while True:
-            try:
-                message = async_to_sync(_receive_now)(layer, channel)
-            except TimeoutError:
-                return out
-            # The live worker's rounds travel as "live.batch" messages of many events.
-            out.extend(message["events"] if message["type"] == "live.batch" else [message])
+        return received_events(layer, channel)
 
     yield post, events
     async_to_sync(layer.flush)()
 
-
-async def _receive_now(layer, channel):  # type: ignore[no-untyped-def]
-    import asyncio
-
-    return await asyncio.wait_for(layer.receive(channel), timeout=0.05)
 
 
 def _publish(store: str, item: str, day: date, forecast: float, q95: float) -> None:

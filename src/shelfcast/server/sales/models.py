@@ -73,16 +73,24 @@ class IntradayTotal(models.Model):
         return f"{self.store_id}/{self.item_id} {self.business_day}: {self.units}"
 
 
-class StoreDaySales(models.Model):
-    """Roll-up of ``DailySales`` per store and day (``sales``; ``revenue``: sales x price over
-    the rows with a price, null when none has one). Kept by ``rollups.sales_rollups_refresh``
-    whenever daily sales are loaded or a business day is closed, so a chain-wide trend reads thousands of rows, not
-    millions."""
+class _DayRollup(models.Model):
+    """A day's summed ``sales`` and ``revenue`` (sales x price over the rows with a price,
+    null when none has one) for one key: the store or the item of a subclass."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, db_column="store_id")
     date = models.DateField()
     sales = models.FloatField()
     revenue = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class StoreDaySales(_DayRollup):
+    """Roll-up of ``DailySales`` per store and day. Kept by ``rollups.sales_rollups_refresh``
+    whenever daily sales are loaded or a business day is closed, so a chain-wide trend reads
+    thousands of rows, not millions."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, db_column="store_id")
 
     class Meta:
         constraints = [
@@ -94,14 +102,11 @@ class StoreDaySales(models.Model):
         return f"{self.store_id} {self.date}: {self.sales}"
 
 
-class ItemDaySales(models.Model):
+class ItemDaySales(_DayRollup):
     """Roll-up of ``DailySales`` per item and day over all stores (as ``StoreDaySales``). The
     category is joined from the item when read, so a changed category needs no rebuild."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, db_column="item_id")
-    date = models.DateField()
-    sales = models.FloatField()
-    revenue = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [
