@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from shelfcast.server.sales.models import DailySales, IntradayTotal, Transaction
+from shelfcast.server.sales.models import DailySales, IntradayTotal, ItemDaySales, StoreDaySales, Transaction
 
 
 @admin.register(DailySales)
@@ -26,3 +27,32 @@ class IntradayTotalAdmin(admin.ModelAdmin):
     list_display = ["business_day", "store", "item", "units", "lines", "updated_at"]
     list_filter = ["store", "business_day"]
     raw_id_fields = ["store", "item"]
+
+
+class _RollupAdmin(admin.ModelAdmin):
+    """Roll-ups are rebuilt from the daily sales (``rollups.sales_rollups_refresh``): shown,
+    never edited by hand, or they would disagree with the rows they sum."""
+
+    list_display = ["date", "sales", "revenue"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(StoreDaySales)
+class StoreDaySalesAdmin(_RollupAdmin):
+    list_display = ["date", "store", "sales", "revenue"]
+    list_filter = ["store"]
+
+
+@admin.register(ItemDaySales)
+class ItemDaySalesAdmin(_RollupAdmin):
+    list_display = ["date", "item", "sales", "revenue"]
+    search_fields = ["item__item_id"]
