@@ -12,7 +12,7 @@ from shelfcast.cli.main import app
 
 def test_the_command_runs_the_app_headless_without_usage_stats() -> None:
     args = streamlit_args(port=8600, host="127.0.0.1")
-    assert args[1:4] == ["-m", "streamlit", "run"]
+    assert args[1:4] == ["-m", "shelfcast.dashboard.streamlit_main", "run"]
     assert Path(args[4]).name == "app.py" and Path(args[4]).is_file()
     options = dict(zip(args[5::2], args[6::2], strict=True))
     assert options == {"--server.port": "8600", "--server.address": "127.0.0.1",

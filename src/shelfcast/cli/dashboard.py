@@ -19,11 +19,12 @@ def register(app: typer.Typer) -> None:
 
 
 def streamlit_args(*, port: int, host: str) -> list[str]:
-    """The ``streamlit run`` command line for the app: headless, no usage statistics."""
+    """The ``streamlit run`` command line for the app: headless, no usage statistics, through
+    ``shelfcast.dashboard.streamlit_main`` (Streamlit with the pages' libraries imported first)."""
     import shelfcast.dashboard
 
     entry = Path(shelfcast.dashboard.__file__).parent / "app.py"
-    return [sys.executable, "-m", "streamlit", "run", str(entry),
+    return [sys.executable, "-m", "shelfcast.dashboard.streamlit_main", "run", str(entry),
             "--server.port", str(port), "--server.address", host,
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "minimal"]

@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -36,20 +36,29 @@ def store_group(store_id: str) -> str:
     return ("live.store." + _UNSAFE.sub("_", store_id))[:99]
 
 
+async def _group_send_all(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
+    # One hop to the event loop for the whole batch, not one per message.
+    for group, message in messages:
+        await layer.group_send(group, message)
+
+
 def sales_ingested_send(*, store_days: Iterable[StoreDayTotal], totals: pl.DataFrame | None = None,
                         latest: datetime | None = None) -> None:
-    """Send one ``sales.ingested`` event per store and day to its group and to ``live.all``;
+    """Send one ``sales.ingested`` event per store and day to its group and to ``live.all``
+    (there, as one ``live.batch`` message when the batch touched several stores);
     then hand the keys of ``totals`` (``store_id, item_id, business_day``) to the live worker."""
     layer = get_channel_layer()
-    if layer is not None:
-        send = async_to_sync(layer.group_send)
+    events = [{"type": "sales.ingested", "store_id": total.store_id,
+               "date": total.date.isoformat(), "lines": total.lines, "units": total.units}
+              for total in store_days]
+    if layer is not None and events:
+        messages = [(store_group(event["store_id"]), event) for event in events]
+        # live.all gets the batch's stores in one message (the consumer forwards each event):
+        # a message per store would cost a channel-layer round trip each.
+        messages.append((ALL_GROUP, events[0] if len(events) == 1
+                         else {"type": "live.batch", "events": events}))
         try:
-            for total in store_days:
-                event = {"type": "sales.ingested", "store_id": total.store_id,
-                         "date": total.date.isoformat(), "lines": total.lines,
-                         "units": total.units}
-                send(store_group(total.store_id), event)
-                send(ALL_GROUP, event)
+            async_to_sync(_group_send_all)(layer, messages)
         except Exception:  # the ingest is committed: a broken channel layer must not fail it
             logger.exception("could not send sales.ingested events")
     if totals is None or totals.is_empty():
