@@ -140,6 +140,13 @@ def run(name: str, lines: pl.DataFrame, tz: str, test_from: date) -> dict:
             rows["hours"][f"{hour}:00"] = {"share_done_mean": float(now["share"].mean()),
                                            "nowcast": score(at, "nowcast"),
                                            "run_rate_alone": score(at, "run_rate")}
+            if level == "store_item":
+                # A store's total as the live server shows it: the sum of its items' nowcasts
+                # (and of their morning forecasts), scored against the store's actual total.
+                stores = at.group_by("store_id", "day").agg(pl.col("nowcast", "forecast", "actual").sum())
+                rows["hours"][f"{hour}:00"]["store_sum"] = {
+                    "rows": stores.height, "morning": score(stores, "forecast"),
+                    "nowcast": score(stores, "nowcast")}
         results["levels"][level] = rows
     results["seconds"] = round(time.perf_counter() - started, 2)
     return results
@@ -155,6 +162,14 @@ def markdown(result: dict) -> str:
                        f"| {rows['morning']['wape']:.3f} | {h['nowcast']['wape']:.3f} "
                        f"| {h['run_rate_alone']['wape']:.3f} | {rows['morning']['mae']:.2f} "
                        f"| {h['nowcast']['mae']:.2f} | {rows['prior_strength'][hour]:.3g} |")
+    sums = result["levels"].get("store_item", {}).get("hours", {})
+    if sums:
+        out += ["", "Store totals as the live server shows them (the sum of the store's item nowcasts):",
+                "", "| hour | store-days | WAPE morning (sum of items) | WAPE nowcast (sum of items) |",
+                "|---|---|---|---|"]
+        for hour, h in sums.items():
+            t = h["store_sum"]
+            out.append(f"| {hour} | {t['rows']} | {t['morning']['wape']:.3f} | {t['nowcast']['wape']:.3f} |")
     return "\n".join(out)
 
 
