@@ -213,7 +213,7 @@ class Forecaster:
         self.last_date_ = last
         self.first_date_ = sales[DATE].min()
         spec = self._spec(dataset, last)
-        self.window_days_ = self._window(sales)
+        self.window_days_ = self._window(sales.select(STORE, ITEM).n_unique())
         start = last - timedelta(days=self.window_days_ + LOOKBACK_DAYS)
         history = dense_history(sales, self.covariates_, end=last, start=start)
         self.discrete_ = bool((sales[SALES] == sales[SALES].round()).all())
@@ -265,10 +265,10 @@ class Forecaster:
         keep = min(1.0, self.max_rows / max(n_recent + older_keep * n_older, 1))
         return keep, keep * older_keep
 
-    def _window(self, sales: pl.DataFrame) -> int:
+    def _window(self, n_series: int) -> int:
         """Days of targets: ``window_days``, shorter (not below a year) on chains so big
-        that their dense history would pass ``max_history_rows``."""
-        n_series = max(sales.select(STORE, ITEM).n_unique(), 1)
+        that their dense history (``n_series`` x days) would pass ``max_history_rows``."""
+        n_series = max(n_series, 1)
         affordable = self.max_history_rows // n_series - LOOKBACK_DAYS
         window = max(min(self.window_days, affordable), min(self.window_days, 365))
         if window < self.window_days:
@@ -415,14 +415,12 @@ class Forecaster:
         self.valid_rows_ = int(valid.sum())
         self.calibrator_ = QuantileCalibrator(self.quantiles, discrete=self.discrete_).fit(mu, y[valid], h[valid])
         del d_train, d_valid
-        refit = self._refit_mode()
-        if refit == "auto":
-            refit = "full" if X.shape[0] < self.full_refit_rows else "extend"
-            if refit == "extend":
-                self.notes_.append(
-                    f"held-out days learned by {self.refit_share:.0%} more trees, not a full refit "
-                    f"({X.shape[0]:,} rows >= full_refit_rows)"
-                )
+        refit = self.refit_for(X.shape[0])
+        if refit == "extend" and self._refit_mode() == "auto":
+            self.notes_.append(
+                f"held-out days learned by {self.refit_share:.0%} more trees, not a full refit "
+                f"({X.shape[0]:,} rows >= full_refit_rows)"
+            )
         if refit == "none":
             self.booster_ = booster[:best]
             return
@@ -673,15 +671,7 @@ class Forecaster:
         self.covariates_ = list(covariates)
         self.first_date_, self.last_date_, self.discrete_ = first, last, discrete
         spec = self._spec(replace(tables, sales=pl.DataFrame({STORE: stores})), last)
-        # As _window, which counts the series from the sales rows this path does not have.
-        affordable = self.max_history_rows // max(n_series, 1) - LOOKBACK_DAYS
-        self.window_days_ = max(min(self.window_days, affordable), min(self.window_days, 365))
-        if self.window_days_ < self.window_days:
-            self.notes_.append(
-                f"trained on the last {self.window_days_} days (not {self.window_days}): "
-                f"{n_series:,} series x more days would pass "
-                f"max_history_rows={self.max_history_rows:,}"
-            )
+        self.window_days_ = self._window(n_series)
         # _categories reads the dense history's first day and its ids: a stand-in with them.
         start = max(first, last - timedelta(days=self.window_days_ + LOOKBACK_DAYS))
         ids = pl.DataFrame({
