@@ -24,8 +24,8 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["Postgres", "KeptPostgres", "Server", "SERVE_ENV", "cli", "free_port", "machine",
-           "serve_settings"]
+__all__ = ["Postgres", "KeptPostgres", "Server", "SERVE_ENV", "bench_env", "chain_ensure", "cli",
+           "free_port", "machine", "serve_settings"]
 
 
 def free_port() -> int:
@@ -84,6 +84,20 @@ def cli(env: dict[str, str], *args: str) -> str:
     if done.returncode:
         raise SystemExit(f"shelfcast {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout
+
+
+def bench_env() -> dict[str, str]:
+    """This process's environment less what would point a benchmark's own server elsewhere."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "DEBUG", "REDIS_URL", "CHANNEL_LAYER_URL")}
+
+
+def chain_ensure(env: dict[str, str], folder: Path, *, stores: int, items: int, days: int,
+                 seed: int) -> None:
+    """The synthetic chain in ``folder``, generated the first time (kept between runs)."""
+    if not (folder / "sales.parquet").exists():
+        cli(env, "generate", str(folder), "--stores", str(stores), "--items", str(items),
+            "--days", str(days), "--seed", str(seed))
 
 
 SERVE_ENV = {"DATABASE_POOL_MAX_SIZE": "10", "SHELFCAST_REQUEST_THREADS": "8",

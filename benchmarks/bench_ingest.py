@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import tempfile
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 import httpx
 import polars as pl
 
-from _stack import Postgres, Server, cli, machine, serve_settings
+from _stack import Postgres, Server, bench_env, chain_ensure, cli, machine, serve_settings
 from openloop import open_loop, summary
 
 ROOT = Path(__file__).resolve().parent
@@ -99,11 +98,8 @@ def main() -> None:
                         help="shelfcast serve --workers (production: 2)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "DEBUG", "REDIS_URL", "CHANNEL_LAYER_URL")}
-    if not (CHAIN / "sales.parquet").exists():
-        cli(env, "generate", str(CHAIN), "--stores", "10", "--items", "50", "--days", "240",
-            "--seed", "5")
+    env = bench_env()
+    chain_ensure(env, CHAIN, stores=10, items=50, days=240, seed=5)
     sales = pl.read_parquet(CHAIN / "sales.parquet", columns=["date", "store_id", "item_id"])
     skus = sales.select("store_id", "item_id").unique().sort("store_id", "item_id").rows()
     day = sales["date"].max() + timedelta(days=1)

@@ -53,7 +53,7 @@ import numpy as np
 import polars as pl
 from websockets.asyncio.client import connect
 
-from _stack import Postgres, free_port
+from _stack import Postgres, bench_env, chain_ensure, cli, free_port
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out" / "live_latency"
@@ -61,14 +61,6 @@ CHAIN = OUT / "chain_s10_i100_d180_seed3"
 SKUS = 10 * 100
 QUIET_S = 3.0
 LAST_EVENTS_S = 60.0
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "shelfcast", *args], env=env, text=True,
-                          capture_output=True, check=False)
-    if done.returncode:
-        raise SystemExit(f"shelfcast {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
 
 
 class Redis:
@@ -245,11 +237,8 @@ def main() -> None:
                              "one process with the in-memory channel layer")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "DEBUG", "REDIS_URL", "CHANNEL_LAYER_URL")}
-    if not (CHAIN / "sales.parquet").exists():
-        _cli(env, "generate", str(CHAIN), "--stores", "10", "--items", "100", "--days", "180",
-             "--seed", "3")
+    env = bench_env()
+    chain_ensure(env, CHAIN, stores=10, items=100, days=180, seed=3)
     with Postgres() as database_url, tempfile.TemporaryDirectory() as home, \
             Redis(enabled=args.workers > 1) as redis_url:
         # Production settings (DEBUG off, a real secret key), plain HTTP on the loopback.
@@ -258,9 +247,9 @@ def main() -> None:
                    SECURE_SSL_REDIRECT="0", SHELFCAST_HOME=home, DATABASE_URL=database_url)
         if redis_url:
             env["CHANNEL_LAYER_URL"] = redis_url
-        _cli(env, "load", str(CHAIN))
-        till = _cli(env, "token", "create", "--role", "till", "--name", "bench").strip()
-        viewer = _cli(env, "token", "create", "--role", "viewer", "--name", "bench").strip()
+        cli(env, "load", str(CHAIN))
+        till = cli(env, "token", "create", "--role", "till", "--name", "bench").strip()
+        viewer = cli(env, "token", "create", "--role", "viewer", "--name", "bench").strip()
         port = free_port()
         log = (OUT / "serve.log").open("w")
         server = subprocess.Popen([sys.executable, "-m", "shelfcast", "serve", "--port",

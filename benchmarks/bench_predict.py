@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import tempfile
 import time
@@ -38,7 +37,7 @@ from pathlib import Path
 import httpx
 import polars as pl
 
-from _stack import Postgres, Server, cli, machine, serve_settings
+from _stack import Postgres, Server, bench_env, chain_ensure, cli, machine, serve_settings
 from openloop import highest_rate_within, open_loop, summary
 
 ROOT = Path(__file__).resolve().parent
@@ -78,11 +77,8 @@ def main() -> None:
                         help="shelfcast serve --workers (production: 2)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "DEBUG", "REDIS_URL", "CHANNEL_LAYER_URL")}
-    if not (CHAIN / "sales.parquet").exists():
-        cli(env, "generate", str(CHAIN), "--stores", "10", "--items", "50", "--days", "240",
-            "--seed", "5")
+    env = bench_env()
+    chain_ensure(env, CHAIN, stores=10, items=50, days=240, seed=5)
     series, last = _series()
     rng = random.Random(0)
     report: dict = {"machine_before": machine(), "chain": CHAIN.name, "series": len(series)}
