@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ import httpx
 import polars as pl
 import pytest
 
+from tests.simulator.live_server import cli, free_port
+
 STARTUP_LIMIT_S = 90  # how long to wait for the server to answer at all (not a measurement)
 
 
@@ -28,23 +29,10 @@ class Served:
     process: subprocess.Popen[str]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "shelfcast", *args], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
 @contextlib.contextmanager
 def _serving(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """``shelfcast serve`` on a free port until exit; its URL and process."""
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "shelfcast", "serve", "--port", str(port), "--no-migrate",
@@ -82,8 +70,8 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, chain_dir: Path) -> I
     env = _environment(tmp_path)
     if request.param == "postgres":
         env["DATABASE_URL"] = request.getfixturevalue("postgres_server").create_database()
-    _cli(env, "load", str(chain_dir))  # also applies the migrations
-    key = _cli(env, "token", "create", "--role", "till", "--name", "http-test").strip()
+    cli(env, "load", str(chain_dir))  # also applies the migrations
+    key = cli(env, "token", "create", "--role", "till", "--name", "http-test").stdout.strip()
     with _serving(env, tmp_path) as (url, process):
         yield Served(url, key, process)
 
@@ -132,8 +120,8 @@ def test_a_burst_of_requests_shares_a_few_database_connections(
     env.update(DATABASE_URL=postgres_server.create_database(), DATABASE_POOL_MAX_SIZE="3",
                DATABASE_POOL_MIN_SIZE="1", SHELFCAST_REQUEST_THREADS="2")
     database = env["DATABASE_URL"].rsplit("/", 1)[1]
-    _cli(env, "load", str(chain_dir))
-    key = _cli(env, "token", "create", "--role", "till", "--name", "burst").strip()
+    cli(env, "load", str(chain_dir))
+    key = cli(env, "token", "create", "--role", "till", "--name", "burst").stdout.strip()
     lines = chain_tables["transactions"].head(600).with_columns(
         pl.col("timestamp").dt.strftime("%Y-%m-%dT%H:%M:%S%.f%:z")).to_dicts()
     most = [0]

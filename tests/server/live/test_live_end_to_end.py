@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,21 +25,10 @@ import psycopg
 import pytest
 from websockets.asyncio.client import connect
 
+from tests.simulator.live_server import cli, free_port
+
 STARTUP_LIMIT_S = 120  # how long to wait for the server to answer at all (not a measurement)
 LINES = 3000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "shelfcast", *args], capture_output=True,
-                          text=True, env=env, timeout=600, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 class Server:
@@ -138,10 +126,10 @@ def served_live(tmp_path: Path, chain_dir: Path, postgres_server) -> Iterator[tu
     env.update(DJANGO_SETTINGS_MODULE="shelfcast.server.settings.local",
                SHELFCAST_HOME=str(tmp_path / "var"),
                DATABASE_URL=postgres_server.create_database())
-    _cli(env, "load", str(chain_dir))  # migrations, data, a first model, published forecasts
-    tokens = {role: _cli(env, "token", "create", "--role", role, "--name", f"e2e {role}").strip()
+    cli(env, "load", str(chain_dir), timeout=600)  # migrations, data, a first model, published forecasts
+    tokens = {role: cli(env, "token", "create", "--role", role, "--name", f"e2e {role}").stdout.strip()
               for role in ("till", "viewer")}
-    server = Server(env, _free_port(), tmp_path / "serve.log")
+    server = Server(env, free_port(), tmp_path / "serve.log")
     server.start()
     try:
         yield server, {**tokens, "database": env["DATABASE_URL"]}
