@@ -5,9 +5,9 @@ the ``postgres`` user, since its server refuses root; fsync off, as in the tests
     with Postgres() as database_url, Server(env, workers=2) as url: ...
 
 ``Server`` starts ``shelfcast serve`` as production does (``workers=2`` as docker-compose.yml;
-1 by default, which WebSocket benchmarks need without Redis; the pool and request-thread
-settings of ``SERVE_ENV`` unless the caller's environment sets them); ``serve_settings(env)``
-says which were used, for the report.
+1 by default, which WebSocket benchmarks need without Redis; the pool, request-thread and
+request-queue settings of ``SERVE_ENV`` unless the caller's environment sets them);
+``serve_settings(env)`` says which were used, for the report.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def chain_ensure(env: dict[str, str], folder: Path, *, stores: int, items: int, 
 
 
 SERVE_ENV = {"DATABASE_POOL_MAX_SIZE": "10", "SHELFCAST_REQUEST_THREADS": "8",
-             "LOG_FORMAT": "json"}
+             "SHELFCAST_REQUEST_QUEUE": "100", "LOG_FORMAT": "json"}
 """The server's settings in a benchmark: the defaults of settings/env.py spelled out, and
 the JSON request log of deploy/env.example (a line per request, as in production)."""
 

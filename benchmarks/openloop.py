@@ -5,8 +5,8 @@ cannot slow the client down and hide its own queueing (coordinated omission).
     from openloop import open_loop, summary  # benchmarks/ is on sys.path for its scripts
 
     async def send(i: int) -> bool:          # one request; True when answered as expected
-        r = await client.post("/api/predict/", json=body(i))
-        return r.status_code == 200
+        status, _ = await client.post("/api/predict/", body(i))  # keepalive.KeepAliveClient
+        return status == 200
 
     result = asyncio.run(open_loop(send, rate=200, seconds=20, warmup_seconds=3))
     print(summary(result))                   # rate, sent, ok, errors, p50/p95/p99/max ms
@@ -14,6 +14,11 @@ cannot slow the client down and hide its own queueing (coordinated omission).
 Requests of the warm-up are sent on the same schedule but not counted. ``max_in_flight``
 bounds the requests outstanding (beyond it a request waits for a slot, and that wait counts
 in its latency, since the clock starts at its scheduled time).
+
+The client must stay cheap however many requests are outstanding, or past the server's
+capacity it is the client that falls behind (``late_start`` grows) and the throughput
+measured *drops*: ``keepalive.py`` costs the same CPU per request at any backlog; httpx's
+pool cost 3x more per request with hundreds waiting (RESULTS.md, "Prediction and ingest API").
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ its HTTP side run by a fixed set of request threads, and the live model loaded a
   ``SHELFCAST_REQUEST_THREADS`` long-lived single-thread executors (asgiref's
   ``ThreadSensitiveContext(executor=...)``); a request that finds none free waits on the
   event loop, holding no thread and no connection. WebSockets (Channels) are untouched.
+- **Back-pressure.** At most ``SHELFCAST_REQUEST_QUEUE`` requests wait for a thread; one
+  more is answered at once on the event loop, without Django: 503 in the error shape with
+  ``Retry-After: 1``. Past its capacity the server keeps answering at capacity with bounded
+  latency, instead of an unbounded queue whose every request ends up late.
 - **Warm-up.** Each uvicorn worker process imports this module and loads the live model
   once, before it answers: without it the first requests of a fresh process wait for the
   load (seconds) while holding their database connections.
@@ -16,6 +20,7 @@ its HTTP side run by a fixed set of request threads, and the live model loaded a
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -29,11 +34,18 @@ from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
+from shelfcast.server.api.errors import error_body
 from shelfcast.server.asgi import application as project_application
+from shelfcast.server.core.metrics import HTTP_REQUESTS
 
 __all__ = ["PooledThreadsASGIHandler", "application", "warm_up"]
 
 logger = logging.getLogger("shelfcast.server")
+
+_BUSY_BODY = json.dumps(error_body(
+    "overloaded", "The server is at capacity; retry after the time in Retry-After.")).encode()
+_BUSY_HEADERS = [(b"content-type", b"application/json"), (b"retry-after", b"1"),
+                 (b"content-length", str(len(_BUSY_BODY)).encode())]
 
 
 class PooledThreadsASGIHandler(ASGIHandler):
@@ -45,10 +57,11 @@ class PooledThreadsASGIHandler(ASGIHandler):
     is synchronous only. Every view and middleware of the project is synchronous, so the
     chain is built synchronous (as under WSGI) and called once, in the request's thread."""
 
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int, queue: int) -> None:
         super().__init__()
-        self.threads = threads
+        self.threads, self.queue = threads, queue
         self._free: asyncio.Queue[ThreadPoolExecutor] | None = None
+        self._waiting = 0  # requests waiting for a thread (all on the one event loop)
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
@@ -68,7 +81,14 @@ class PooledThreadsASGIHandler(ASGIHandler):
         if scope["type"] != "http":
             raise ValueError(f"Django serves HTTP here, not {scope['type']}")
         free = self._executors()
-        executor = await free.get()
+        if free.empty() and self._waiting >= self.queue:
+            await self._busy(scope, send)
+            return
+        self._waiting += 1
+        try:
+            executor = await free.get()
+        finally:
+            self._waiting -= 1
         try:
             # One context per request (a context with an executor is entered only once);
             # the executor, and so the thread and its database connection, is reused.
@@ -76,6 +96,13 @@ class PooledThreadsASGIHandler(ASGIHandler):
                 await self.handle(scope, receive, send)
         finally:
             free.put_nowait(executor)
+
+    @staticmethod
+    async def _busy(scope: dict[str, Any], send: Any) -> None:
+        # No route is resolved for it: counted under one label, so the overload shows in /metrics.
+        HTTP_REQUESTS.labels(scope.get("method", "?"), "overloaded", "503").inc()
+        await send({"type": "http.response.start", "status": 503, "headers": _BUSY_HEADERS})
+        await send({"type": "http.response.body", "body": _BUSY_BODY})
 
 
 def warm_up() -> None:
@@ -98,7 +125,8 @@ def warm_up() -> None:
 
 application = ProtocolTypeRouter({
     **project_application.application_mapping,
-    "http": PooledThreadsASGIHandler(settings.SHELFCAST_REQUEST_THREADS),
+    "http": PooledThreadsASGIHandler(settings.SHELFCAST_REQUEST_THREADS,
+                                     settings.SHELFCAST_REQUEST_QUEUE),
 })
 # In a thread of its own: with --workers, uvicorn imports this module inside its event loop,
 # where Django refuses database queries; the import still waits for the load.

@@ -94,6 +94,9 @@ DATABASES = {"default": database_config(SHELFCAST_HOME)}
 SHELFCAST_REQUEST_THREADS = env_int("SHELFCAST_REQUEST_THREADS", 8, minimum=1)
 """Threads that run requests in one ``shelfcast serve`` process (``cli/serve_app.py``); keep
 it below ``DATABASE_POOL_MAX_SIZE``, which also serves the background writers."""
+SHELFCAST_REQUEST_QUEUE = env_int("SHELFCAST_REQUEST_QUEUE", 100, minimum=0)
+"""Requests of one process that may wait for a request thread; more are answered 503 with
+``Retry-After`` at once (``cli/serve_app.py``), so that an overload keeps latency bounded."""
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

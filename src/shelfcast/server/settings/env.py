@@ -13,6 +13,7 @@ variable. ``base``/``local``/``production``/``test`` import from here and nowher
 | ``DATABASE_POOL_TIMEOUT`` | ``10`` | PostgreSQL: seconds a request waits for a pooled connection before it fails |
 | ``DATABASE_CONN_MAX_AGE`` | ``0`` | seconds a connection is kept when the pool is off (with the pool: must stay 0) |
 | ``SHELFCAST_REQUEST_THREADS`` | ``8`` | threads running requests in one ``shelfcast serve`` process; more requests wait their turn |
+| ``SHELFCAST_REQUEST_QUEUE`` | ``100`` | requests of one process that may wait for a thread; more are answered 503 with ``Retry-After: 1`` at once |
 | ``SHELFCAST_TOKEN_CACHE_SECONDS`` | ``5`` | how long a server process remembers an active token; a revocation by bulk ``UPDATE`` or from another process takes effect within it (0: look up every request) |
 | ``SECRET_KEY`` | a development key (refused by production) | Django's signing key |
 | ``DEBUG`` | off | Django's debug mode (refused by production) |
