@@ -16,15 +16,16 @@ benchmark, and the pages' work does not depend on how the forecast was made) and
 proposals and alerts ``propose`` makes from it, published with the server's services.
 
 ``run``: ``shelfcast serve`` (the last day's till lines posted to it, for the Live page) and
-``shelfcast dashboard`` as processes (viewer token), Debian's
-Chromium driven by Playwright (as tests/dashboard does). Per page, the time from navigation
-to "first full render": the page's heading, the text it shows once its data arrived and, for
-pages with one, a Plotly chart are visible, and Streamlit's running indicator is gone. Each
-page is opened cold (the first visit after the dashboard started: nothing cached) and then
-``--repeat`` times warm (a reload; the loaders' 60 s cache answers); the median warm time is
-reported. A page that fails (an error shown, or not rendered within ``PAGE_LIMIT_S``) is
-reported as failed with the reason, and the run goes on to the next page. Output:
-``benchmarks/out/dashboard/render.json`` and a table on stdout.
+``shelfcast dashboard`` as processes (viewer token), Debian's Chromium driven by Playwright
+(as tests/dashboard does). Per page, the time from navigation to "first full render": the
+page's heading, the text it shows once its data arrived and, for pages with one, a drawn chart
+(Plotly's, or Vega-Lite's on Live) are visible, and Streamlit's running indicator is gone.
+Each page is opened cold (the first visit after the dashboard started: nothing cached) and
+then ``--repeat`` times warm (a reload; the loaders' 60 s cache answers); the median warm time
+is reported. ``--dwell`` seconds pass after each load, as a reader's (0 by default: the next
+load starts at once). A page that fails (an error shown, or not rendered within
+``PAGE_LIMIT_S``) is reported as failed with the reason, and the run goes on to the next page.
+Output: ``benchmarks/out/dashboard/render.json`` and a table on stdout.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ STARTUP_LIMIT_S = 300
 PAGE_LIMIT_S = 120.0  # a hang guard on a loaded machine; the measurement is the elapsed time
 DATABASE_URL = ""  # the kept cluster's, set by main() while it runs
 
+# A drawn chart: Plotly's, or a Vega-Lite one (st.bar_chart: the Live page) once its SVG is in.
+CHART = ".js-plotly-plot, [data-testid='stVegaLiteChart'] svg.marks"
 # url path, heading, the text shown once the data arrived, whether a chart must show
 PAGES = [
     ("", "Live", "Units today", True),
@@ -200,7 +203,7 @@ def _render(page, url: str, heading: str, text: str, chart: bool) -> float:  # t
         expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=left_ms())
         expect(page.get_by_text(text).first).to_be_visible(timeout=left_ms())
         if chart:
-            expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=left_ms())
+            expect(page.locator(CHART).first).to_be_visible(timeout=left_ms())
         # Streamlit shows its running indicator until the script run is over.
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
@@ -243,7 +246,7 @@ def _post_till_lines(api: str) -> None:
     print(f"posted {lines.height:,} till lines in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
-def run(repeat: int, settle: float, returning: bool) -> None:
+def run(repeat: int, settle: float, returning: bool, dwell: float) -> None:
     from playwright.sync_api import sync_playwright
 
     token = _cli("token", "create", "--role", "viewer", "--name", "bench-dashboard").strip()
@@ -282,7 +285,11 @@ def run(repeat: int, settle: float, returning: bool) -> None:
                 url = f"{ui}/{path}"
                 try:
                     cold = _render(page, url, heading, text, chart)
-                    warm = [_render(page, url, heading, text, chart) for _ in range(repeat)]
+                    time.sleep(dwell)
+                    warm = []
+                    for _ in range(repeat):
+                        warm.append(_render(page, url, heading, text, chart))
+                        time.sleep(dwell)
                 except PageFailed as exc:
                     page.screenshot(path=str(OUT / f"{path or 'live'}.png"), full_page=True)
                     rows.append({"page": heading, "failed": str(exc)})
@@ -309,6 +316,7 @@ def run(repeat: int, settle: float, returning: bool) -> None:
         "repeat": repeat,
         "settle_s": settle,
         "returning_browser": returning,
+        "dwell_s": dwell,
         "pages": rows,
     }
     (OUT / "render.json").write_text(json.dumps(result, indent=1))
@@ -325,6 +333,9 @@ def main() -> None:
     parser.add_argument("--returning", action="store_true",
                         help="open the Upload page once first (a browser that has the app's "
                              "JavaScript cached), untimed")
+    parser.add_argument("--dwell", type=float, default=0.0,
+                        help="seconds spent on each page once rendered, before the next load "
+                             "(a reader; 0: the next load starts at once)")
     parser.add_argument("--settle", type=float, default=0.0,
                         help="seconds to wait after posting the till lines, before the pages")
     args = parser.parse_args()
@@ -335,7 +346,7 @@ def main() -> None:
         if args.step == "make":
             make()
         else:
-            run(args.repeat, args.settle, args.returning)
+            run(args.repeat, args.settle, args.returning, args.dwell)
 
 
 if __name__ == "__main__":

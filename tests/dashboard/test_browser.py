@@ -21,6 +21,8 @@ CHROMIUM = os.environ.get("SHELFCAST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT_MS = 90_000  # a hang guard on a loaded machine, not a measurement
+# A drawn chart: Plotly's, or Streamlit's Vega-Lite one (Live) once its SVG is in.
+CHART = ".js-plotly-plot, [data-testid='stVegaLiteChart'] svg.marks"
 
 # url path, heading, a text the page shows once its data arrived, whether it has a chart
 # (Live is the default page, at the root.)
@@ -93,7 +95,7 @@ def test_each_page_in_chromium(path: str, heading: str, text: str, has_chart: bo
     expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(text).first).to_be_visible(timeout=WAIT_MS)
     if has_chart:
-        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator(CHART).first).to_be_visible(timeout=WAIT_MS)
     # The sidebar routes to every page, by section.
     nav = page.get_by_test_id("stSidebarNav")
     for title in ("Live", "Sales trends", "Top sellers", "Forecasts", "Inventory", "Orders",
@@ -126,6 +128,26 @@ def test_the_live_page_follows_new_till_lines_without_a_reload(
     assert posted.json()["accepted"] == 1, posted.text
     expect(units).to_contain_text(f"{total + 1000:,.0f}", timeout=WAIT_MS)  # no reload
     page.screenshot(path=str(screenshots / "live_after_post.png"), full_page=True)
+
+
+@pytest.mark.slow
+def test_the_live_page_draws_without_plotly_then_warms_it(dashboard_url: str,
+                                                         browser_page: Page) -> None:
+    # A new tab of its own: nothing warmed yet (the warm-up is once per tab).
+    assert browser_page.context.browser is not None
+    page = browser_page.context.browser.new_page()
+    try:
+        page.goto(dashboard_url, wait_until="domcontentloaded")
+        expect(page.locator("[data-testid='stVegaLiteChart'] svg.marks").first).to_be_visible(
+            timeout=WAIT_MS)
+        assert page.locator(".js-plotly-plot").count() == 0
+        # Once the page is idle, Streamlit's Plotly script is loaded and run for the next page.
+        page.wait_for_function(
+            "() => sessionStorage.getItem('shelfcast_plotly_warm') === '1'", timeout=WAIT_MS)
+        assert page.evaluate("() => performance.getEntriesByType('resource')"
+                             ".some(e => e.name.includes('/static/js/PlotlyChart.'))")
+    finally:
+        page.close()
 
 
 TOKEN_LABEL = "Token for this action (analyst or admin); blank: the dashboard's own"

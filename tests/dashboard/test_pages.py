@@ -67,13 +67,16 @@ def test_live_shows_todays_units_per_store(dashboard_api: ApiServer,
                  date_to=live["date"])["results"]
     assert today, "the fixture published forecasts for the live day"
     assert metric(at, "Forecast for today") == f"{sum(r['forecast'] for r in today):,.0f}"
-    assert len(charts(at)) == 2  # units per store; so far against the forecast
+    # Streamlit's own (Vega-Lite) charts and tables, no Plotly: the first render stays light.
+    assert not charts(at) and not at.dataframe
+    live_charts = at.get("vega_lite_chart")
+    assert len(live_charts) == 2  # units per store; so far against the forecast
     # The nowcast chart's per-store sums are the server's (nowcast=true).
     summed = _api(dashboard_api, "/api/live/", nowcast="true")["stores"]
     assert all(s["nowcast_today"] >= s["units"] - 1e-9 for s in summed)  # S + what is to come
-    assert '"nowcast"' in charts(at)[1].proto.spec
+    assert any(b"nowcast" in d.data.data for d in live_charts[1].proto.datasets)
     # The top items by units so far, not every item of the day.
-    items = at.dataframe[0].value
+    items = at.table[0].value
     top = _api(dashboard_api, "/api/live/", order="units")["results"][:len(items)]
     assert 0 < len(items) <= 20  # data_access.LIVE_TOP_ITEMS
     assert list(items["units"]) == [r["units"] for r in top]
@@ -82,8 +85,10 @@ def test_live_shows_todays_units_per_store(dashboard_api: ApiServer,
     # The latest alerts, as many as the API has (the fixture's and the live path's).
     alerts_shown = 10  # views/live.py ALERTS_SHOWN (importing a page runs it)
     alerts = _api(dashboard_api, "/api/alerts/")["count"]
-    assert len(at.dataframe) == 2  # the items, the alerts
-    assert len(at.dataframe[1].value) == min(alerts, alerts_shown) > 0
+    assert len(at.table) == 2  # the items, the alerts
+    assert len(at.table[1].value) == min(alerts, alerts_shown) > 0
+    # The Plotly script is warmed in the browser for the next page (common.warm_plotly).
+    assert any("PlotlyChart." in h.proto.body for h in at.get("html"))
     at.toggle(key="live_pause").set_value(True).run()
     assert not at.exception
     assert any("Paused" in c.value for c in at.caption)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -16,7 +17,7 @@ from shelfcast.dashboard import data_access as da
 __all__ = [
     "EMPTY_HINT", "page_header", "api_errors", "call", "action_connection", "empty_state",
     "frozen",
-    "download_buttons", "pct_change", "fmt_pct",
+    "download_buttons", "pct_change", "fmt_pct", "warm_plotly",
 ]
 
 T = TypeVar("T")
@@ -112,3 +113,31 @@ def pct_change(new: float | None, old: float | None) -> float | None:
 
 def fmt_pct(value: float | None) -> str | None:
     return None if value is None else f"{value:+.1f}%"
+
+
+# Streamlit's Plotly component: one 4.6 MB script, loaded by the first Plotly figure a tab shows.
+_PLOTLY_CHUNK = next((Path(st.__file__).parent / "static" / "static" / "js").glob(
+    "PlotlyChart.*.js"), None)
+
+
+def warm_plotly() -> None:
+    """Have the browser load and run Streamlit's Plotly script once idle, once per tab.
+
+    The first Plotly figure a tab shows costs its browser seconds of script compile and run
+    (2.3-3.9 s on a loaded machine); once the script has run in the tab, the next Plotly page
+    pays a third of that or less. A
+    page drawn without Plotly (Live) calls this after its own elements, so the tab's next
+    Plotly page does not pay that first cost (benchmarks/RESULTS.md, Dashboard).
+    """
+    if _PLOTLY_CHUNK is None:  # another Streamlit build: nothing to warm, nothing breaks
+        return
+    # Only once the page is idle, off its own render path (started while the page still waited
+    # for its data, it tripled the page's script time). Marked done only once it ran, so a page
+    # left before that tries again. The path is relative: a base URL path still works.
+    st.html(f"""<script>
+      if (!sessionStorage.getItem("shelfcast_plotly_warm")) {{
+        (window.requestIdleCallback || setTimeout)(() =>
+          import("./static/js/{_PLOTLY_CHUNK.name}")
+            .then(() => sessionStorage.setItem("shelfcast_plotly_warm", "1"), () => {{}}));
+      }}
+    </script>""", unsafe_allow_javascript=True)

@@ -5,11 +5,10 @@ Each refresh reads one page of store totals and top items and one page of alerts
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import call, empty_state, page_header
+from shelfcast.dashboard.common import call, empty_state, page_header, warm_plotly
 
 REFRESH_S = 2
 ALERTS_SHOWN = 10
@@ -35,9 +34,8 @@ def live_panel(conn: da.Connection) -> None:
         st.info(f"No till lines ingested for {live['date']} yet: the tills (or "
                 "`shelfcast simulate`) post them to `/api/transactions/`.", icon=":material/info:")
     else:
-        st.plotly_chart(px.bar(sold, x="store_id", y="units", title="Units sold today per store",
-                               labels={"store_id": "store", "units": "units"}),
-                        key="live_store_chart")
+        st.markdown("**Units sold today per store**")
+        st.bar_chart(sold, x="store_id", y="units", x_label="store", y_label="units")
 
     if not stores.empty:
         per_store = stores.rename(columns={"units": "so far", "nowcast_today": "nowcast",
@@ -46,14 +44,13 @@ def live_panel(conn: da.Connection) -> None:
                     if m in per_store and per_store[m].notna().any()]
         long = per_store.melt(id_vars="store_id", value_vars=measures, var_name="measure",
                               value_name="units")
-        st.plotly_chart(px.bar(long, x="store_id", y="units", color="measure", barmode="group",
-                               title="So far today against the nowcast and the forecast"),
-                        key="live_nowcast_chart")
+        st.markdown("**So far today against the nowcast and the forecast**")
+        st.bar_chart(long, x="store_id", y="units", color="measure", stack=False,
+                     x_label="store", y_label="units")
     if not items.empty:
         st.subheader(f"Top {len(items)} items so far"
                      + (f" (of {live['item_count']:,} sold today)" if live["item_count"] else ""))
-        st.dataframe(items.drop(columns=["quantiles"], errors="ignore"), hide_index=True,
-                     key="live_items_table")
+        st.table(items.drop(columns=["quantiles"], errors="ignore"), hide_index=True)
 
     st.subheader("Latest alerts")
     alerts = call(da.load_latest_alerts, conn, ALERTS_SHOWN)
@@ -63,7 +60,7 @@ def live_panel(conn: da.Connection) -> None:
         active = alerts.attrs.get("count")
         if active:
             st.caption(f"The {len(alerts)} newest of {active:,} active alerts.")
-        st.dataframe(alerts, hide_index=True, key="live_alerts_table")
+        st.table(alerts, hide_index=True)
 
 
 def page() -> None:
@@ -76,6 +73,7 @@ def page() -> None:
         live_panel(conn)
 
     refreshed()
+    warm_plotly()  # last: its run must not delay this page's own first render
 
 
 page()
