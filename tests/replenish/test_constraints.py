@@ -68,7 +68,8 @@ def test_packs_round_up_when_rounding_down_would_miss_the_target() -> None:
     inv = inventory_frame(3, on_hand=0.0, pack_size=[12, 12, 1], lead_time_days=2,
                           review_period_days=1)
     sku = prepare_inputs(fc, inv, settings=Settings())
-    need = policy_need(sku)
+    # The rounding of a given S (the level averaged over the packs' cycles: test_lots.py).
+    need = policy_need(sku, packs_over_cycles=False)
     order = apply_constraints(sku, need)
     # S = q95 of Poisson(30) = 39 -> 39 / 12 = 3.25; 3 packs (36) miss S, so 4 packs.
     assert need.target.tolist() == [39.0, 39.0, 39.0]
@@ -100,8 +101,11 @@ def test_a_reason_says_when_packs_were_rounded_up_for_the_target() -> None:
     fc = forecast_frame(np.full((1, 5), 10.0), np.full((1, 5), 10.0))
     inv = inventory_frame(1, on_hand=0.0, pack_size=12, lead_time_days=2, review_period_days=1)
     orders = propose(fc, inv, settings=Settings()).orders
-    assert orders["quantity"].to_list() == [48.0]
-    assert "rounded up to 4 pack(s) of 12 to keep the 95 % target" in orders["reason"][0]
+    # The level for the cycles the packs cover is 35 (test_lots.py): 2.9 packs, so 3.
+    assert orders["quantity"].to_list() == [36.0]
+    assert "order up to 35 (95 % of 3-day demand over the cycles a pack covers" in (
+        orders["reason"][0])
+    assert "rounded up to 3 pack(s) of 12 to keep the 95 % target" in orders["reason"][0]
 
 
 def test_one_pack_that_does_not_fit_is_not_ordered_and_is_flagged() -> None:

@@ -63,6 +63,9 @@ class SkuArrays:
     window_var_factor: np.ndarray | None = None
     """Per SKU, the protection-period variance over the sum of its days' variances, calibrated
     on past forecast errors (``calibrate.py``); None: the days are taken as independent."""
+    usual_rate: np.ndarray | None = None
+    """Per SKU, units a day it usually sells (its last 4 weeks' sales; NaN unknown): a window
+    forecast well above it gets the peak level (``peaks.py``); None: no peak rule."""
 
     @property
     def tail(self) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,11 @@
 
 - ``RS``: periodic review, order-up-to. Every review, order up to S, the service-level
   quantile of demand over the protection period (lead time + review period), lowered where
-  the shelf may empty before the delivery by what lost sales give back (``lost_sales.py``).
+  the shelf may empty before the delivery by what lost sales give back (``lost_sales.py``),
+  and, where whole packs leave the position above it, to the level whose average service
+  over the cycles the packs cover reaches the target (``lots.py``). A window forecast well
+  above the SKU's usual rate takes a higher stockout risk (``peaks.py``): its safety stock
+  would wait weeks to sell.
 - ``SQ``: reorder point s (the same quantile), fixed lot Q (``lot_days`` of expected demand,
   whole packs); when the position is below s, order as many lots as bring it back to s.
 - ``SS``: reorder point s, order up to S = s + ``lot_days`` of expected demand.
@@ -22,6 +26,8 @@ import numpy as np
 from shelfcast.replenish.demand import nb_quantile, window_moments
 from shelfcast.replenish.inputs import SkuArrays
 from shelfcast.replenish.lost_sales import lost_sales_target
+from shelfcast.replenish.lots import lot_order_up_to, lot_width
+from shelfcast.replenish.peaks import peak_level
 
 __all__ = ["Policy", "Need", "policy_need"]
 
@@ -55,16 +61,25 @@ class Need:
     lost_sales_credit: np.ndarray | None = None
     """The cycle service that lost (not back-ordered) demand before arrival adds to
     P(protection-period demand <= target) (``lost_sales.py``); None: none counted."""
+    level: np.ndarray | None = None
+    """The service level S was set for, per SKU (below the target on a peak window:
+    ``peaks.py``); None: the target."""
+    lot_width: np.ndarray | None = None
+    """How far above the target whole packs leave the position, where the target is set for
+    the average over those cycles (``lots.py``; 0: a single cycle's level); None: not used."""
 
 
 def policy_need(
     sku: SkuArrays, policy: Policy | str = Policy.RS, *, lot_days: int = 7,
-    lost_sales: bool = True,
+    lost_sales: bool = True, packs_over_cycles: bool = True, peaks: bool = True,
 ) -> Need:
     """The units each SKU needs under ``policy`` (see the module docstring).
 
     ``lost_sales``: for ``RS``, size S for the cycle service target when unmet demand is lost
-    (a shop), not back-ordered (``lost_sales.py``).
+    (a shop), not back-ordered (``lost_sales.py``). ``packs_over_cycles``: for ``RS``, lower S
+    to the level whose service averaged over the positions whole packs leave reaches the
+    target (``lots.py``). ``peaks``: for ``RS``, where ``sku.usual_rate`` is known, the level
+    of a window forecast above the usual rate (``peaks.py``).
     """
     policy = Policy(policy)
     protection = sku.lead_time + sku.review_period
@@ -74,17 +89,28 @@ def policy_need(
         # Days are not independent for lumpy demand: widen the sums as past errors say.
         pv = pv * sku.window_var_factor
         lv = lv * sku.window_var_factor
-    target = nb_quantile(sku.service_level, pm, pv)
+    level = sku.service_level
+    if policy is Policy.RS and peaks and sku.usual_rate is not None:
+        level = peak_level(level, pm, sku.usual_rate, protection)
+    target = nb_quantile(level, pm, pv)
     position = sku.on_hand + sku.on_order
-    credit = None
+    credit = width = None
     if policy is Policy.RS:
+        rm, rv = window_moments(sku.mean, sku.var, sku.lead_time, sku.review_period,
+                                tail=sku.tail)
+        if sku.window_var_factor is not None:
+            rv = rv * sku.window_var_factor
         if lost_sales:
-            rm, rv = window_moments(sku.mean, sku.var, sku.lead_time, sku.review_period,
-                                    tail=sku.tail)
-            if sku.window_var_factor is not None:
-                rv = rv * sku.window_var_factor
-            target, credit = lost_sales_target(sku.service_level, position, target,
+            target, credit = lost_sales_target(level, position, target,
                                                (pm, pv), (lm, lv), (rm, rv))
+        if packs_over_cycles:
+            width = lot_width(sku.pack_size, rm / np.maximum(sku.review_period, 1),
+                              sku.shelf_life, protection)
+            # At the level the lost-sales credit left (the target less the credit).
+            net = np.broadcast_to(level, target.shape)
+            if credit is not None:
+                net = np.where(credit > 0, np.maximum(net - credit, 0.5), net)
+            target = lot_order_up_to(net, width, pm, pv, target)
         raw = target - position
     else:
         lot_mean, _ = window_moments(sku.mean, sku.var, sku.lead_time, lot_days, tail=sku.tail)
@@ -107,4 +133,6 @@ def policy_need(
         lead_var=lv,
         at_arrival=at_arrival,
         lost_sales_credit=credit,
+        level=np.broadcast_to(level, pm.shape).copy(),
+        lot_width=width,
     )

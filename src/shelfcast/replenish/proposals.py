@@ -82,6 +82,8 @@ def propose(
     )
     if window_var_factor is not None:
         sku = replace(sku, window_var_factor=_factor_per_sku(sku, window_var_factor))
+    if sales is not None:
+        sku = replace(sku, usual_rate=_usual_rate(sku, sales))
     need = policy_need(sku, policy, lot_days=lot_days)
     order = apply_constraints(sku, need, costs=costs)
     return Proposals(
@@ -100,6 +102,18 @@ def _factor_per_sku(sku: SkuArrays, factors: pl.DataFrame) -> np.ndarray:
         on=[STORE, ITEM], how="left", maintain_order="left",
     )
     return joined["window_var_factor"].fill_null(1.0).fill_nan(1.0).to_numpy()
+
+
+def _usual_rate(sku: SkuArrays, sales: pl.DataFrame) -> np.ndarray:
+    """Each SKU's mean daily sales over the last 4 weeks of ``sales`` in row order (NaN where
+    it has none: the peak rule then stands aside)."""
+    keys = pl.DataFrame({STORE: _ids(sku.store_id), ITEM: _ids(sku.item_id)})
+    base = sales_baseline(sales.with_columns(pl.col(STORE).cast(pl.String),
+                                             pl.col(ITEM).cast(pl.String)), keys)
+    if base is None:
+        return np.full(sku.n, np.nan)
+    joined = keys.join(base, on=[STORE, ITEM], how="left", maintain_order="left")
+    return joined["baseline"].cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
 def _dates(days: np.ndarray) -> pl.Series:
@@ -141,6 +155,8 @@ def orders_frame(
         "service_level": np.round(order.achieved_service[rows], 4),
         # what the reason needs
         "target": need.target[rows], "target_level": s.service_level,
+        "cycle_level": s.service_level if need.level is None else need.level[rows],
+        "lot_width": np.zeros(rows.size) if need.lot_width is None else need.lot_width[rows],
         "protection_days": protection, "protection_mean": need.protection_mean[rows],
         "daily": daily, "max_stock": s.max_stock, "shelf_life": s.shelf_life,
         "pack_size": s.pack_size, "min_order": s.min_order,
@@ -153,6 +169,8 @@ def orders_frame(
         "start": _dates(order_date),
         "end": _dates(order_date + (protection - 1).astype("timedelta64[D]")),
     }, strict=False).with_columns(pl.col("days_of_cover").fill_nan(None))
+    if s.usual_rate is not None:
+        df = df.with_columns(pl.Series("baseline", s.usual_rate).fill_nan(None))
     df = _with_drivers(df, sales, future, events)
     return df.with_columns(
         pl.col("quantity").cast(pl.Float64), pl.col("packs").cast(pl.Int64),
@@ -168,11 +186,11 @@ def _with_drivers(
 ) -> pl.DataFrame:
     """Uplift against the last 4 weeks' sales, and the promo or event behind it."""
     keys = df.select(STORE, ITEM)
-    base = sales_baseline(sales, keys)
-    if base is not None:
-        df = df.join(base, on=[STORE, ITEM], how="left")
-    else:
-        df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias("baseline"))
+    # The orders frame has it already where propose() took the usual rate (the peak rule).
+    if "baseline" not in df.columns:
+        base = sales_baseline(sales, keys)
+        df = (df.join(base, on=[STORE, ITEM], how="left") if base is not None
+              else df.with_columns(pl.lit(None, dtype=pl.Float64).alias("baseline")))
     df = df.with_columns(
         pl.when(pl.col("baseline") > 0)
         .then(pl.col("daily") / pl.col("baseline") - 1.0)

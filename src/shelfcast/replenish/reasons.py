@@ -50,9 +50,13 @@ def reason_expr(policy_is_up_to: bool) -> pl.Expr:
     """The reason sentence from the columns :func:`shelfcast.replenish.proposals` assembles."""
     main = (
         pl.concat_str(
-            pl.lit("order up to "), _num("target"), pl.lit(" ("), _pct("target_level"),
+            pl.lit("order up to "), _num("target"), pl.lit(" ("), _pct("cycle_level"),
             pl.lit(" % of "), pl.col("protection_days").cast(pl.String),
-            pl.lit("-day demand, expected "), _num("protection_mean"), pl.lit(")"),
+            pl.lit("-day demand"),
+            # Lowered for packs: the target holds over the cycles a pack's surplus covers.
+            pl.when(pl.col("lot_width") > 0)
+            .then(pl.lit(" over the cycles a pack covers")).otherwise(pl.lit("")),
+            pl.lit(", expected "), _num("protection_mean"), pl.lit(")"),
         )
         if policy_is_up_to
         else pl.concat_str(

@@ -424,6 +424,8 @@ def simulate(
                 rules.take(rows), on_hand=on_hand[rows, d], on_order=outstanding,
                 mean=mean[rows], var=var[rows], tail_mean=tail, tail_var=tail_v,
                 as_of=np.full(rows.size, setup.dates[0] + t),
+                # The last 4 weeks' sales a day, as propose() takes them from `sales`.
+                usual_rate=setup.demand[rows, max(t - 27, 0):t + 1].mean(axis=1),
             )
             if calibrated:
                 errors, model_var, known = past_window_errors(
