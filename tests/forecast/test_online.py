@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -106,3 +106,44 @@ def test_what_if_rows_get_their_own_contributions(online: OnlinePredictor) -> No
     flag = online.names.index("promo_flag")
     for i in np.flatnonzero(~kept):  # the what-if rows were scored again, with the promotion on
         assert what_if.mean[i] != plain.mean[i] or flag in what_if.top_features[i]
+
+
+def test_tomorrow_lags_are_the_feature_expressions_with_today_appended() -> None:
+    """Summaries made once give what the expressions give over history + today (+ tomorrow):
+    masked days, series shorter than the windows, one with no history, zero runs, no sale."""
+    from shelfcast.features.build import (
+        ORIGIN_LAG, ORIGIN_TRANSFORMS, WEEKDAY_LAG, WEEKDAY_TRANSFORMS, Y,
+    )
+    from shelfcast.forecast.online import _TomorrowLags
+
+    rng = np.random.default_rng(4)
+    today = date(2024, 6, 1)
+    rows = []
+    lengths = {"A": 181, "B": 40, "C": 3, "D": 181, "E": 0, "F": 100}
+    for item, n in lengths.items():
+        for j in range(n):
+            y = float(rng.poisson(2.0)) if item != "D" else 0.0  # D: never sold
+            if item == "F" and j > 60:
+                y = 0.0  # F: a run of zeros up to today
+            if rng.random() < 0.1:
+                y = None  # masked
+            rows.append(("S1", item, today - timedelta(days=n - j), y))
+    history = pl.DataFrame(rows, schema={"store_id": pl.String, "item_id": pl.String,
+                                         "date": pl.Date, Y: pl.Float64}, orient="row")
+    series = pl.DataFrame({"store_id": ["S1"] * len(lengths), "item_id": list(lengths)})
+    lags = _TomorrowLags(history, series, today)
+    for today_sales in (0.0, 1.0, 3.5, -1.0):
+        got = lags.features(np.arange(len(lengths)), np.full(len(lengths), today_sales))
+        ends = series.with_columns(pl.lit(today).alias("date"), pl.lit(today_sales).alias(Y))
+        after = series.with_columns(pl.lit(today + timedelta(days=1)).alias("date"),
+                                    pl.lit(None, pl.Float64).alias(Y))
+        tl = pl.concat([history, ends, after]).sort("store_id", "item_id", "date")
+        by = ["store_id", "item_id"]
+        exprs = [t.expr(pl.col(Y), ORIGIN_LAG, by).alias(t.name(ORIGIN_LAG)) for t in ORIGIN_TRANSFORMS]
+        exprs += [t.expr(pl.col(Y), WEEKDAY_LAG, by).alias(t.name(WEEKDAY_LAG)) for t in WEEKDAY_TRANSFORMS]
+        want = (tl.with_columns(exprs).group_by(by, maintain_order=True).last()
+                .sort("store_id", "item_id"))
+        assert set(got) == {e.meta.output_name() for e in exprs}
+        for name, values in got.items():
+            np.testing.assert_allclose(values, want[name].to_numpy().astype(float), rtol=1e-9,
+                                       atol=1e-12, err_msg=f"{name}, today {today_sales}")

@@ -11,8 +11,10 @@ quantiles computed then): no DataFrame pipeline per call.
 Contributions are XGBoost's ``pred_contribs`` with ``approx_contribs`` (Saabas: each tree's
 gain along the path taken), in the model's log scale: they add up, with the bias, to the log
 of the mean. Exact TreeSHAP costs about a hundred times more and would cap a batch of 1,000 at
-a few a second. ``next_day`` is ``Forecaster.predict_next_day`` for a few keys:
-it recomputes only the lag features, from the series' recent history plus today's total.
+a few a second. ``next_day`` is ``Forecaster.predict_next_day`` for a few keys: only the
+lag features of tomorrow's row move with today's total, and they are computed from summaries
+of each series' recent history made once (``_TomorrowLags``: sums, counts, the last sale),
+not by a DataFrame pipeline per call (that pipeline was about half the live worker's time).
 
 A what-if price or promotion applies to the day asked for only (the days before and after
 keep the carried-forward covariates), as ``Forecaster.predict`` with a ``future`` holding
@@ -21,6 +23,7 @@ that one row would.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,7 +36,9 @@ from shelfcast.features.build import (
     LEVEL_FLOOR, LOOKBACK_DAYS, ORIGIN_LAG, ORIGIN_TRANSFORMS, WEEKDAY_LAG,
     WEEKDAY_TRANSFORMS, Y, timeline,
 )
-from shelfcast.features.lags import RollingMean
+from shelfcast.features.lags import (
+    DaysSinceSale, Lag, LagTransform, RollingMean, RollingStd, ZeroShare,
+)
 from shelfcast.features.price import USUAL_PRICE_WINDOW
 from shelfcast.forecast.forecaster import Forecaster
 
@@ -129,8 +134,9 @@ class OnlinePredictor:
         # Masked target history per series, for next_day's lag features: the days
         # predict_next_day's state keeps once today is appended.
         start = self.last_date + timedelta(days=1) - timedelta(days=LOOKBACK_DAYS)
-        self._history = frame.filter(pl.col("_order").is_null(), pl.col(DATE) > start).select(
+        history = frame.filter(pl.col("_order").is_null(), pl.col(DATE) > start).select(
             STORE, ITEM, DATE, Y)
+        self._tomorrow = _TomorrowLags(history, series, self.last_date + timedelta(days=1))
 
     def _answer_all(self) -> None:
         """The answer of every row without what-ifs, computed once (the quantiles' inverse
@@ -271,42 +277,100 @@ class OnlinePredictor:
         if series.size == 0:
             return OnlineResult(np.zeros(0), np.zeros((0, len(self.quantiles))))
         X = self.X[self.rows(series, np.full(series.size, 2))]
-        names = list(self._series_names(series))
-        lags = self._lag_features(names, np.asarray(today_sales, np.float64))
-        level = _level(lags[_LEVEL_SHORT].to_numpy().astype(np.float64),
-                       lags[_LEVEL_LONG].to_numpy().astype(np.float64))
+        lags = self._tomorrow.features(series, np.asarray(today_sales, np.float64))
+        level = _level(lags[_LEVEL_SHORT], lags[_LEVEL_LONG])
         level_ok = np.where(np.isnan(level), LEVEL_FLOOR, np.maximum(level, LEVEL_FLOOR))
         X[:, 0] = 1
         X[:, self._col["log_level"]] = np.where(np.isnan(level), np.nan, np.log(level_ok))
         for t in ORIGIN_TRANSFORMS:
-            v = lags[t.name(ORIGIN_LAG)].to_numpy().astype(np.float64)
+            v = lags[t.name(ORIGIN_LAG)]
             X[:, self._col[t.name(ORIGIN_LAG)]] = v / level_ok if t.scaled else v
         for t in WEEKDAY_TRANSFORMS:
-            v = lags[t.name(WEEKDAY_LAG)].to_numpy().astype(np.float64)
-            X[:, self._col[t.name(WEEKDAY_LAG)]] = v / level_ok
+            X[:, self._col[t.name(WEEKDAY_LAG)]] = lags[t.name(WEEKDAY_LAG)] / level_ok
         served = np.where(np.isnan(level), self.model.fallback_level_, np.maximum(level, 0.01))
         closed = self.closed[self.rows(series, np.full(series.size, 2))]
         return self._score(X, served, np.ones(series.size, np.int64), closed, contributions)
 
-    def _series_names(self, series: np.ndarray) -> list[tuple[str, str]]:
-        if not hasattr(self, "_names"):
-            self._names = list(self.series)
-        return [self._names[k] for k in series]
 
-    def _lag_features(self, keys: list[tuple[str, str]], today_sales: np.ndarray) -> pl.DataFrame:
-        """The lag features of tomorrow's row of each key (in order), today's total included."""
-        today = self.last_date + timedelta(days=1)
-        asked = pl.DataFrame({STORE: [k[0] for k in keys], ITEM: [k[1] for k in keys],
-                              "_k": np.arange(len(keys))})
-        hist = self._history.join(asked, on=[STORE, ITEM], how="inner")
-        extra = pl.concat([
-            asked.with_columns(pl.lit(today).alias(DATE), pl.Series(Y, today_sales)),
-            asked.with_columns(pl.lit(today + timedelta(days=1)).alias(DATE),
-                               pl.lit(None, pl.Float64).alias(Y)),
-        ])
-        tl = pl.concat([hist.select("_k", DATE, Y), extra.select("_k", DATE, Y)]).sort("_k", DATE)
-        by = ["_k"]
-        exprs = [t.expr(pl.col(Y), ORIGIN_LAG, by).alias(t.name(ORIGIN_LAG)) for t in ORIGIN_TRANSFORMS]
-        exprs += [t.expr(pl.col(Y), WEEKDAY_LAG, by).alias(t.name(WEEKDAY_LAG)) for t in WEEKDAY_TRANSFORMS]
-        return tl.with_columns(exprs).group_by("_k").last().sort("_k")
+class _TomorrowLags:
+    """The lag features of tomorrow's row of every series, given today's total: what
+    ``Forecaster.predict_next_day`` computes over the series' history with today appended,
+    from summaries of that history made once.
 
+    A transform at lag L reads the target up to L days before its row, so at tomorrow's row
+    only the ``ORIGIN_LAG`` (1) transforms read today, and of those not ``Lag(k>0)``. Each of
+    these adds today to a summary of its window's history (sum and count, mean and squared
+    deviations, zeros, the last sale); every other feature is history alone, computed once by
+    the features' own expressions. Windows count rows, as the expressions do: a window of w
+    at tomorrow's row holds today and the series' w - 1 last history rows.
+    """
+
+    def __init__(self, history: pl.DataFrame, series: pl.DataFrame, today: date) -> None:
+        n = series.height
+        coded = (history.join(series.with_row_index("_s"), on=[STORE, ITEM], how="inner")
+                 .select(pl.col("_s").cast(pl.Int64), DATE, pl.col(Y).cast(pl.Float64))
+                 .sort("_s", DATE))
+        sid = coded["_s"].to_numpy()
+        counts = np.bincount(sid, minlength=n)
+        width = int(counts.max(initial=0))
+        # The history right-aligned per series (today's column would be ``width``), NaN where
+        # masked or before the series' first day.
+        H = np.full((n, width), np.nan)
+        position = np.arange(sid.size) - np.concatenate([[0], np.cumsum(counts)[:-1]])[sid]
+        H[sid, width - counts[sid] + position] = coded[Y].fill_null(np.nan).to_numpy()
+        self._with_today: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {}
+        history_only: list[pl.Expr] = []
+        for lag, transforms in ((ORIGIN_LAG, ORIGIN_TRANSFORMS), (WEEKDAY_LAG, WEEKDAY_TRANSFORMS)):
+            for t in transforms:
+                if lag == 1 and not (isinstance(t, Lag) and t.k > 0):
+                    self._with_today[t.name(lag)] = _adding_today(t, H)
+                else:
+                    history_only.append(t.expr(pl.col(Y), lag, ["_s"]).alias(t.name(lag)))
+        ends = pl.DataFrame({"_s": np.arange(n, dtype=np.int64)}).join(
+            pl.DataFrame({DATE: [today, today + timedelta(days=1)]}), how="cross").with_columns(
+                pl.lit(None, pl.Float64).alias(Y))
+        rows = pl.concat([coded, ends.select("_s", DATE, Y)]).sort("_s", DATE)
+        fixed = rows.with_columns(history_only).group_by("_s").last().sort("_s")
+        self._history_only = {e.meta.output_name(): fixed[e.meta.output_name()].to_numpy()
+                              .astype(np.float64) for e in history_only}
+
+    def features(self, series: np.ndarray, today: np.ndarray) -> dict[str, np.ndarray]:
+        """Every lag feature of tomorrow's row of ``series`` (indexes), today's totals given."""
+        out = {name: values[series] for name, values in self._history_only.items()}
+        out.update({name: f(series, today) for name, f in self._with_today.items()})
+        return out
+
+
+def _adding_today(t: LagTransform, H: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``t`` at tomorrow's row as a function of (series, today's total), from ``H``."""
+    width = H.shape[1]
+    if isinstance(t, Lag):  # k == 0: today itself
+        return lambda s, today: today.copy()
+    if isinstance(t, DaysSinceSale):
+        sold = H > 0
+        last = width - 1 - np.argmax(sold[:, ::-1], axis=1) if width else np.zeros(len(H), int)
+        gap = np.minimum(np.where(sold.any(axis=1), width - last, t.cap), t.cap).astype(np.float64)
+        return lambda s, today: np.where(today > 0, 0.0, gap[s])
+    window = getattr(t, "window", None)
+    if window is None:
+        raise TypeError(f"OnlinePredictor cannot add today's total to {t!r}: teach _adding_today")
+    tail = H[:, max(width - (window - 1), 0):]
+    seen = (~np.isnan(tail)).sum(axis=1)
+    if isinstance(t, RollingMean):
+        total = np.nansum(tail, axis=1)
+        return lambda s, today: (total[s] + today) / (seen[s] + 1)
+    if isinstance(t, ZeroShare):
+        zeros = (tail == 0).sum(axis=1)
+        return lambda s, today: (zeros[s] + (today == 0)) / (seen[s] + 1)
+    if isinstance(t, RollingStd):
+        # Welford's step from the history's mean and squared deviations: stable, one pass.
+        mean = np.where(seen > 0, np.nansum(tail, axis=1) / np.maximum(seen, 1), 0.0)
+        m2 = np.nansum((tail - mean[:, None]) ** 2, axis=1)
+
+        def std(s: np.ndarray, today: np.ndarray) -> np.ndarray:
+            k = seen[s] + 1
+            delta = today - mean[s]
+            var = (m2[s] + delta * (today - (mean[s] + delta / k))) / np.maximum(k - 1, 1)
+            return np.where(k >= 2, np.sqrt(np.maximum(var, 0.0)), np.nan)
+        return std
+    raise TypeError(f"OnlinePredictor cannot add today's total to {t!r}: teach _adding_today")

@@ -11,14 +11,20 @@ import polars as pl
 from asgiref.sync import async_to_sync
 
 from shelfcast.server.catalog.services import items_upsert, stores_upsert
+from shelfcast.server.forecasts.serving import live_model_invalidate
 from shelfcast.server.live.close import day_close_forget
+from shelfcast.server.live.dispatch import worker_stop
 from shelfcast.server.live.inputs import live_inputs_forget
 from shelfcast.server.live.profiles import profile_forget
 from shelfcast.server.sales.services import transactions_ingest
 
 
 def live_caches_forget() -> None:
-    """What the live worker keeps between rounds, dropped: each test starts cold."""
+    """What the live worker keeps between rounds, dropped: each test starts cold. A round an
+    earlier test left queued ends first (its thread cannot see this test's data, and would
+    cache what it does not see)."""
+    worker_stop()
+    live_model_invalidate()
     profile_forget()
     live_inputs_forget()
     day_close_forget()

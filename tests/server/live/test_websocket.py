@@ -184,3 +184,26 @@ def test_a_round_of_more_events_than_a_default_channel_holds_arrives_whole(
 
     asyncio.run(scenario())
     channel_layers.backends.clear()  # back to the layer of the test settings
+
+
+def test_batches_queued_during_the_round_interval_make_one_round(
+        setup: dict[str, str], settings: Any) -> None:
+    # A wide interval, so that the two batches sent back to back surely fall within it.
+    settings.SHELFCAST_LIVE_ROUND_INTERVAL_S = 8.0
+    ingest = database_sync_to_async(transactions_ingest)
+
+    async def scenario() -> None:
+        comm = _connect(setup["viewer"])
+        await comm.connect(timeout=WAIT)
+        await comm.send_json_to({"subscribe": ["store:S1"]})
+        await comm.receive_json_from(timeout=WAIT)
+        await ingest(lines=_lines("a", "S1", "I1", 2, 1))  # after a quiet spell: at once
+        first = await _until(comm, "forecast.updated")
+        assert first["units"] == 2.0
+        await ingest(lines=_lines("b", "S1", "I1", 2, 1))
+        await ingest(lines=_lines("c", "S1", "I1", 2, 1))
+        second = await _until(comm, "forecast.updated")
+        assert second["units"] == 6.0  # both batches in one round: no event at 4 units
+        await comm.disconnect(timeout=WAIT)
+
+    asyncio.run(scenario())

@@ -10,6 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.test import override_settings
 
+from shelfcast.server.live.dispatch import worker_stop
 from shelfcast.server.sales.events import ALL_GROUP, store_group
 from shelfcast.server.sales.models import IntradayTotal, Transaction
 
@@ -182,3 +183,4 @@ def test_events_go_to_the_live_groups_after_commit(till, django_capture_on_commi
                      "lines": 2, "units": 5.0}
     assert async_to_sync(layer.receive)(everyone) == event
     async_to_sync(layer.flush)()
+    worker_stop()  # the round of these keys ends here, not inside a later test

@@ -3,7 +3,10 @@
 The ingest's after-commit hook calls ``live_touched`` (it only puts the keys on a queue, so a
 POST never waits for a forecast). One daemon thread takes everything queued since its last
 round (keys touched by many batches coalesce into one computation), runs
-``services.live_refresh`` and sends the events to the Channels groups.
+``services.live_refresh`` and sends the events to the Channels groups. Rounds start at least
+``ROUND_INTERVAL_S`` apart (the setting ``SHELFCAST_LIVE_ROUND_INTERVAL_S``): a stream of
+batches is answered by a few rounds a second, each key once, instead of one round per batch
+recomputing the same keys.
 
 Where events are sent from: the in-memory channel layer lives on the server's event loop, so
 the worker hands its sends to that loop (registered by the WebSocket consumer when a client
@@ -45,6 +48,13 @@ TouchedKey = tuple[str, str, date]
 _STOP = "stop"
 IDLE_CLOSE_S = 1.0
 RETRY_PAUSE_S = 0.2
+ROUND_INTERVAL_S = 0.2
+"""Least time from one round's start to the next's. A batch arriving after a quiet spell
+starts its round at once; under load a round waits for the rest of the interval and takes
+every batch queued meanwhile. In batches of 1,000 lines a batch touches most SKUs of a
+small chain, so a round per batch recomputed nearly all of them each time: at 10,000 lines/s
+the interval cut the server's CPU per line by about a quarter (``benchmarks/bench_ingest.py``,
+docs/live.md). The wait adds at most this much to the POST -> ``forecast.updated`` latency."""
 _queue: queue.Queue[tuple[list[TouchedKey], datetime | None] | str] = queue.Queue()
 _state_lock = threading.Lock()
 _worker: threading.Thread | None = None
@@ -163,12 +173,18 @@ def _refresh_with_retry(keys: list[TouchedKey], clock: datetime | None) -> None:
 
 def _run() -> None:
     global _clock
+    started = float("-inf")  # the last round's start
     while True:
         try:
             item = _queue.get(timeout=IDLE_CLOSE_S)
         except queue.Empty:  # idle: give the connection back (a test database can be dropped)
             connection.close()
             continue
+        interval = getattr(settings, "SHELFCAST_LIVE_ROUND_INTERVAL_S", ROUND_INTERVAL_S)
+        pause = started + interval - time.monotonic()
+        if pause > 0 and item != _STOP:  # let the batches of the interval queue up
+            time.sleep(pause)
+        started = time.monotonic()
         keys: set[TouchedKey] = set()
         clock: datetime | None = None
         stop = False

@@ -38,7 +38,6 @@ from shelfcast.server.sales.selectors import live_day_get
 __all__ = ["live_refresh", "today_states", "forecast_updated_event", "alert_event"]
 
 Key = tuple[str, str]
-TOMORROW_SLICE = 128
 
 
 def forecast_updated_event(state: LiveState) -> dict[str, Any]:
@@ -99,11 +98,8 @@ def today_states(keys: list[Key], day: date, clock: datetime | None,
     model = live_model()
     if model is not None and model.first_day == day:
         provisional = dict(zip(keys, now.tolist(), strict=True))
-        # In slices: the lag features' window functions cost more than linearly in the
-        # rows (a profile of 1,000 keys: slices of ~100 took about half the time of one call).
-        for start in range(0, len(keys), TOMORROW_SLICE):
-            for p in model.predict_tomorrow(keys[start:start + TOMORROW_SLICE], provisional):
-                tomorrow[(p.store_id, p.item_id)] = (p.forecast, p.quantiles)
+        for p in model.predict_tomorrow(keys, provisional):
+            tomorrow[(p.store_id, p.item_id)] = (p.forecast, p.quantiles)
     return [
         LiveState(store_id=k[0], item_id=k[1], date=day, units=u, share_done=p,
                   nowcast_today=n, forecast_tomorrow=t[0] if t else None,

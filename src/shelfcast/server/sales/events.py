@@ -21,9 +21,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 if TYPE_CHECKING:
-    import polars as pl
-
-    from shelfcast.server.sales.services import StoreDayTotal
+    from shelfcast.server.sales.services import StoreDayTotal, TouchedKey
 
 __all__ = ["ALL_GROUP", "store_group", "sales_ingested_send"]
 
@@ -42,11 +40,12 @@ async def _group_send_all(layer: Any, messages: list[tuple[str, dict[str, Any]]]
         await layer.group_send(group, message)
 
 
-def sales_ingested_send(*, store_days: Iterable[StoreDayTotal], totals: pl.DataFrame | None = None,
+def sales_ingested_send(*, store_days: Iterable[StoreDayTotal],
+                        keys: list[TouchedKey] | None = None,
                         latest: datetime | None = None) -> None:
     """Send one ``sales.ingested`` event per store and day to its group and to ``live.all``
     (there, as one ``live.batch`` message when the batch touched several stores);
-    then hand the keys of ``totals`` (``store_id, item_id, business_day``) to the live worker."""
+    then hand the touched ``keys`` (store, item, business day) to the live worker."""
     layer = get_channel_layer()
     events = [{"type": "sales.ingested", "store_id": total.store_id,
                "date": total.date.isoformat(), "lines": total.lines, "units": total.units}
@@ -61,13 +60,12 @@ def sales_ingested_send(*, store_days: Iterable[StoreDayTotal], totals: pl.DataF
             async_to_sync(_group_send_all)(layer, messages)
         except Exception:  # the ingest is committed: a broken channel layer must not fail it
             logger.exception("could not send sales.ingested events")
-    if totals is None or totals.is_empty():
+    if not keys:
         return
     # Imported here: the live app imports this module's group names.
     from shelfcast.server.live.dispatch import live_touched
 
     try:
-        live_touched(keys=totals.select("store_id", "item_id", "business_day").rows(),
-                     latest=latest)
+        live_touched(keys=keys, latest=latest)
     except Exception:  # the ingest is committed: the live state must not fail it
         logger.exception("could not hand the touched keys to the live worker")
