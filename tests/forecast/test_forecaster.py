@@ -13,6 +13,7 @@ from shelfcast.errors import NotFittedError, ShelfcastError
 from shelfcast.features.build import dense_history
 from shelfcast.features.weather import weather_features
 from shelfcast.forecast import Forecaster
+from shelfcast.forecast import forecaster as forecaster_module
 
 COLUMNS = ["date", "store_id", "item_id", "forecast", "q10", "q50", "q80", "q90", "q95", "q99"]
 SMALL = {"n_estimators": 40, "max_depth": 6, "learning_rate": 0.15, "max_horizon": 28}
@@ -46,6 +47,15 @@ def test_predict_gives_one_row_per_future_row_in_its_order(fitted: Forecaster, c
     _check_frame(out)
     assert out.select("date", "store_id", "item_id").equals(chain.future.select("date", "store_id", "item_id"))
     assert out["forecast"].mean() > 0
+
+
+def test_prediction_by_chunks_of_series_equals_one_chunk(
+    fitted: Forecaster, chain: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Big chains are predicted a few series at a time (memory); the rows must not move.
+    whole = fitted.predict(chain.future)
+    monkeypatch.setattr(forecaster_module, "_CHUNK_ROWS", 500)
+    assert fitted.predict(chain.future).equals(whole)
 
 
 def test_horizon_keeps_the_first_days_of_future(fitted: Forecaster, chain: Dataset) -> None:
@@ -258,9 +268,23 @@ def test_refit_modes_set_the_number_of_trees(chain: Dataset) -> None:
     # "auto": a full refit on few rows, more trees on many (here: a budget of 0 rows).
     small = Forecaster(**SMALL, n_jobs=1).fit(chain)
     assert small.booster_.num_boosted_rounds() == old.booster_.num_boosted_rounds()
-    big = Forecaster(**SMALL, n_jobs=1, full_refit_rows=0).fit(chain)
+    big = Forecaster(**SMALL, n_jobs=1, full_refit_rows=0, big_learning_rate=None).fit(chain)
     assert big.best_iteration_ == best + max(round(best * 0.5), 1)
     assert any("full_refit_rows" in n for n in big.notes_)
+
+
+def test_many_rows_learn_faster_with_proportionally_less_patience(chain: Dataset) -> None:
+    model = Forecaster(learning_rate=0.1, big_learning_rate=0.2, early_stopping_rounds=40,
+                       full_refit_rows=1000)
+    assert model.booster_params(n_rows=999)["learning_rate"] == 0.1
+    assert model.booster_params()["learning_rate"] == 0.1  # no size known: small data's
+    assert model.booster_params(n_rows=1000)["learning_rate"] == 0.2
+    assert (model.patience_for(999), model.patience_for(1000)) == (40, 20)
+    assert Forecaster(early_stopping_rounds=None).patience_for(10**9) is None
+    # And fit uses them: on a budget of 0 rows for the full refit, the big rate's trees.
+    fast = Forecaster(**SMALL, n_jobs=1, full_refit_rows=0, big_learning_rate=0.6).fit(chain)
+    slow = Forecaster(**SMALL, n_jobs=1, full_refit_rows=0, big_learning_rate=None).fit(chain)
+    assert fast.best_iteration_ < slow.best_iteration_
 
 
 def test_a_bad_refit_or_sampling_parameter_is_a_clear_error(chain: Dataset) -> None:

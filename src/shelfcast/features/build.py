@@ -106,17 +106,22 @@ def dense_history(
     spans = sales.group_by(STORE, ITEM).agg(pl.col(DATE).min().alias("_from"))
     if start is not None:
         spans = spans.with_columns(pl.max_horizontal("_from", pl.lit(start)).alias("_from"))
-    grid = spans.select(
-        STORE, ITEM, pl.date_ranges("_from", pl.lit(end)).alias(DATE)
-    ).explode(DATE)
-    panel = grid.join(
-        sales.select(STORE, ITEM, DATE, *cols), on=[STORE, ITEM, DATE], how="left"
-    )
-    return _fill(panel.sort(STORE, ITEM, DATE), covariates)
+    # The grid and its join work on an integer series code, not on the two string ids: on a
+    # chain of 50 million sales rows the string join was the fit's memory peak.
+    spans = spans.sort(STORE, ITEM).with_row_index("_sid")
+    grid = spans.select("_sid", pl.date_ranges("_from", pl.lit(end)).alias(DATE)).explode(DATE)
+    rows = sales.lazy()
+    if start is not None:  # big chains: only the days kept
+        rows = rows.filter(pl.col(DATE) >= start)
+    rows = rows.join(spans.lazy().select(STORE, ITEM, "_sid"), on=[STORE, ITEM]).select("_sid", DATE, *cols)
+    panel = grid.join(rows.collect(), on=["_sid", DATE], how="left", maintain_order="left")
+    panel = _fill(panel, covariates, by=["_sid"])  # sorted by series and date: the grid's order
+    ids = spans.select(STORE, ITEM)[panel["_sid"]]
+    return pl.concat([ids, panel.drop("_sid")], how="horizontal")
 
 
-def _fill(panel: pl.DataFrame, covariates: list[str]) -> pl.DataFrame:
-    by = list(SERIES)
+def _fill(panel: pl.DataFrame, covariates: list[str], by: list[str] | None = None) -> pl.DataFrame:
+    by = by or list(SERIES)
     exprs = [pl.col(SALES).fill_null(0.0)]
     if STOCKOUT in panel.columns:
         exprs.append(pl.col(STOCKOUT).fill_null(0.0))
@@ -331,8 +336,10 @@ class FeatureSpec:
         X[:, 1] = np.where(np.isnan(level), np.nan, np.log(level_ok))
         j = 2
         if self.row_features:
-            rows = frame.select(self.row_features).to_numpy().astype(np.float32, copy=False)
-            X[:, j : j + len(self.row_features)] = rows[idx]
+            # Gathered before leaving Polars: the target rows only, not the whole timeline.
+            take = pl.Series(idx, dtype=pl.Int64)
+            rows = frame.select(pl.col(self.row_features).gather(take).cast(pl.Float32)).to_numpy()
+            X[:, j : j + len(self.row_features)] = rows
             j += len(self.row_features)
         for t in ORIGIN_TRANSFORMS:
             v = _gather(frame[t.name(ORIGIN_LAG)].to_numpy().astype(np.float64), o_rows)

@@ -48,13 +48,22 @@ from shelfcast.forecast.quantiles import QuantileCalibrator
 
 __all__ = ["Forecaster"]
 
-_CHUNK_ROWS = 3_000_000
-"""Timeline rows turned into features at once: bounds memory on big chains."""
+_CHUNK_ROWS = 1_000_000
+"""Timeline rows turned into features at once: bounds memory on big chains (a chunk's
+feature frame holds about 80 columns of 8 bytes a row: 0.6 GB; 3 million rows were 2 GB)."""
 _THREADED_ROWS = 100_000
 """Below this many training rows one thread is faster (and kinder to a busy machine)."""
 _RECENT_DAYS = 56
 """Without ``future``, series with sales in the last 8 weeks are forecast (DATA_FORMAT.md)."""
 _FILES = ("forecaster.json", "booster.ubj", "state.parquet")
+
+
+def _by_kind(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """``X, y, margin, horizon, kind`` of every chunk, the held-out rows (kind 1) last: the
+    rows of every day (0 train, 3 refit only, in their order) and the held-out ones are then
+    slices, not copies, of one matrix (memory on big chains)."""
+    order = [(p, p[4] != 1) for p in parts] + [(p, p[4] == 1) for p in parts]
+    return tuple(np.concatenate([p[j][m] for p, m in order]) for j in range(5))
 
 
 def _cores() -> int:
@@ -83,7 +92,11 @@ class Forecaster:
     tweedie_variance_power : 1 is Poisson, towards 2 gamma; 1.2 suits intermittent counts.
     learning_rate, max_depth, subsample, colsample_bytree, n_estimators, max_bin : the
         booster's (XGBoost names).
-    early_stopping_rounds : patience on the held-out days; None trains ``n_estimators`` trees.
+    big_learning_rate : the learning rate on ``full_refit_rows`` training rows or more (None:
+        ``learning_rate``). The fit's cost is rows x trees: where rows are many, twice the
+        rate halves the trees at no measured loss (docs/forecasting.md, "Training cost").
+    early_stopping_rounds : patience on the held-out days, in trees at ``learning_rate`` (at
+        ``big_learning_rate`` proportionally fewer); None trains ``n_estimators`` trees.
     min_child_weight, reg_lambda : in units of a typical row's hessian (the median at the
         start), so that they mean the same on series of 2 units a day and of 2,000: a leaf
         needs about ``min_child_weight`` typical rows.
@@ -114,8 +127,9 @@ class Forecaster:
         country: str | None = None,
         tweedie_variance_power: float = 1.2,
         learning_rate: float = 0.1,
+        big_learning_rate: float | None = 0.2,
         max_depth: int = 7,
-        min_child_weight: float = 30.0,
+        min_child_weight: float = 10.0,
         reg_lambda: float = 1.0,
         subsample: float = 0.8,
         colsample_bytree: float = 0.8,
@@ -140,6 +154,7 @@ class Forecaster:
         self.country = country
         self.tweedie_variance_power = tweedie_variance_power
         self.learning_rate = learning_rate
+        self.big_learning_rate = big_learning_rate
         self.max_depth = max_depth
         self.min_child_weight = min_child_weight
         self.reg_lambda = reg_lambda
@@ -178,13 +193,17 @@ class Forecaster:
         if not hasattr(self, "booster_"):
             raise NotFittedError("this Forecaster is not fitted yet: call fit(dataset) or Forecaster.load(folder)")
 
-    def _booster_params(self, hessian: float = 1.0) -> dict[str, Any]:
+    def _learning_rate(self, n_rows: int | None) -> float:
+        big = n_rows is not None and n_rows >= self.full_refit_rows
+        return self.big_learning_rate if big and self.big_learning_rate else self.learning_rate
+
+    def _booster_params(self, hessian: float = 1.0, n_rows: int | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {
             "objective": "reg:tweedie",
             "tweedie_variance_power": self.tweedie_variance_power,
             "eval_metric": f"tweedie-nloglik@{self.tweedie_variance_power}",
             "tree_method": "hist",
-            "learning_rate": self.learning_rate,
+            "learning_rate": self._learning_rate(n_rows),
             "max_depth": self.max_depth,
             "min_child_weight": self.min_child_weight * hessian,
             "reg_lambda": self.reg_lambda * hessian,
@@ -231,11 +250,7 @@ class Forecaster:
             self._training_rows(chunk, rng, last, keep, older_keep=older_keep)
             for chunk in series_chunks(history, _CHUNK_ROWS)
         ]
-        X = np.concatenate([p[0] for p in parts])
-        y = np.concatenate([p[1] for p in parts])
-        margin = np.concatenate([p[2] for p in parts])
-        h = np.concatenate([p[3] for p in parts])
-        kind = np.concatenate([p[4] for p in parts])  # 0 train, 1 held out, 3 refit only
+        X, y, margin, h, kind = _by_kind(parts)  # kind: 0 train, 3 refit only, 1 held out (last)
         del parts
         if X.shape[0] == 0:
             raise ShelfcastError("not enough sales history to train on (need at least 2 days per series)")
@@ -386,35 +401,40 @@ class Forecaster:
         # Tweedie's hessian at the offset is about level^(2 - power): the typical row's.
         typical = float(np.median(np.exp(margin * (2.0 - self.tweedie_variance_power))))
         self.hessian_scale_ = typical
-        params = self._booster_params(typical)
+        params = self._booster_params(typical, X.shape[0])
+        patience = self.patience_for(X.shape[0])
         if self.n_jobs is None and X.shape[0] < _THREADED_ROWS:
             params["nthread"] = 1  # threads cost more than they give on small matrices
-        train = kind == 0
-        valid = kind == 1
-        if valid.sum() < 50 or train.sum() < 50:
+        # The held-out rows come last (_by_kind): they and every day's rows are slices.
+        n_every = int((kind != 1).sum())
+        if (kind[n_every:] != 1).any():
+            raise ShelfcastError("internal: the held-out training rows must come last")
+        every, valid = slice(0, n_every), slice(n_every, None)
+        train = np.flatnonzero(kind[every] == 0)
+        if X.shape[0] - n_every < 50 or train.size < 50:
             # Too little history for a held-out slice: train on everything, fixed size.
             self.notes_.append("too little history to hold days out: no early stopping, rough quantiles")
-            d_all = self._dmatrix(X[kind != 1], y[kind != 1], margin[kind != 1])
+            d_all = self._dmatrix(X[every], y[every], margin[every])
             rounds = min(self.n_estimators, 200)
             self.booster_ = xgb.train(params, d_all, num_boost_round=rounds)
             self.best_iteration_ = rounds
             mu = self.booster_.predict(d_all)
             self.calibrator_ = QuantileCalibrator(self.quantiles, discrete=self.discrete_).fit(
-                mu, y[kind != 1], h[kind != 1]
+                mu, y[every], h[every]
             )
             return
         d_train = self._dmatrix(X[train], y[train], margin[train])
         d_valid = self._dmatrix(X[valid], y[valid], margin[valid], ref=d_train)
         booster = xgb.train(
             params, d_train, num_boost_round=self.n_estimators, evals=[(d_valid, "valid")],
-            early_stopping_rounds=self.early_stopping_rounds, verbose_eval=False,
+            early_stopping_rounds=patience, verbose_eval=False,
         )
-        best = int(booster.best_iteration) + 1 if self.early_stopping_rounds else self.n_estimators
+        best = int(booster.best_iteration) + 1 if patience else self.n_estimators
         self.best_iteration_ = best
         mu = booster.predict(d_valid, iteration_range=(0, best))
-        self.valid_rows_ = int(valid.sum())
+        self.valid_rows_ = X.shape[0] - n_every
         self.calibrator_ = QuantileCalibrator(self.quantiles, discrete=self.discrete_).fit(mu, y[valid], h[valid])
-        del d_train, d_valid
+        del d_valid
         refit = self.refit_for(X.shape[0])
         if refit == "extend" and self._refit_mode() == "auto":
             self.notes_.append(
@@ -424,11 +444,14 @@ class Forecaster:
         if refit == "none":
             self.booster_ = booster[:best]
             return
-        every = kind != 1
-        d_all = self._dmatrix(X[every], y[every], margin[every])
+        # "extend" reuses the training rows' bins (ref): no second quantile sketch, and the
+        # added trees split on the same bins as the first ones. A full refit sketches anew.
+        ref = d_train if refit == "extend" else None
+        d_all = self._dmatrix(X[every], y[every], margin[every], ref=ref)
+        del d_train, ref
         if refit == "full":
             # More data supports a few more trees than the held-out slice chose.
-            rounds = max(int(round(best * 1.1)), 1) if self.early_stopping_rounds else best
+            rounds = max(int(round(best * 1.1)), 1) if patience else best
             self.booster_ = xgb.train(params, d_all, num_boost_round=rounds)
             self.best_iteration_ = rounds
         else:
@@ -485,8 +508,16 @@ class Forecaster:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         tagged = targets.with_row_index("_order").with_columns(pl.col(STORE).cast(pl.String), pl.col(ITEM).cast(pl.String))
         tl = timeline(state, tagged, self.covariates_)
+        # Chunk by chunk of whole series, as in fit: on a big chain the feature frame of the
+        # whole state (every feature of every day of every series) takes gigabytes.
+        parts = [self._chunk_matrix(chunk, last) for chunk in series_chunks(tl, _CHUNK_ROWS)]
+        order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
+        X, level, h, closed = (np.concatenate([p[k] for p in parts])[order] for k in range(1, 5))
+        return X, level, h, closed
+
+    def _chunk_matrix(self, tl: pl.DataFrame, last: date) -> tuple[np.ndarray, ...]:
         frame = self.spec_.frame(tl)
-        where = frame.select(pl.int_range(pl.len()).alias("_i"), "_order").drop_nulls("_order").sort("_order")
+        where = frame.select(pl.int_range(pl.len()).alias("_i"), "_order").drop_nulls("_order")
         idx = where["_i"].to_numpy()
         h = (
             (frame[DATE].to_numpy().astype("datetime64[D]")[idx] - np.datetime64(last, "D")).astype(np.int64)
@@ -496,7 +527,7 @@ class Forecaster:
         closed = np.zeros(idx.size, dtype=bool)
         if OPEN in frame.columns:
             closed = (frame[OPEN].to_numpy()[idx] <= 0)
-        return X, level, h, closed
+        return where["_order"].to_numpy(), X, level, h, closed
 
     def _predict(self, targets: pl.DataFrame, state: pl.DataFrame, last: date) -> pl.DataFrame:
         X, level, h, closed = self._prediction_matrix(targets, state, last)
@@ -712,10 +743,19 @@ class Forecaster:
             return "full" if n_rows < self.full_refit_rows else "extend"
         return mode
 
-    def booster_params(self, hessian: float = 1.0) -> dict[str, Any]:
-        """The XGBoost parameters ``fit`` trains with (Spark's global mode passes them to
-        ``SparkXGBRegressor``); ``hessian``: the median row's Tweedie hessian."""
-        return self._booster_params(hessian)
+    def booster_params(self, hessian: float = 1.0, n_rows: int | None = None) -> dict[str, Any]:
+        """The XGBoost parameters ``fit`` trains with on ``n_rows`` training rows (Spark's
+        global mode passes them to ``SparkXGBRegressor``); ``hessian``: the median row's
+        Tweedie hessian. Without ``n_rows``: those of small data (``learning_rate``)."""
+        return self._booster_params(hessian, n_rows)
+
+    def patience_for(self, n_rows: int | None = None) -> int | None:
+        """Early stopping's patience on ``n_rows`` training rows: ``early_stopping_rounds``
+        trees at ``learning_rate``, proportionally fewer at a higher rate (None: off)."""
+        if not self.early_stopping_rounds:
+            return None
+        ratio = self.learning_rate / self._learning_rate(n_rows)
+        return max(int(round(self.early_stopping_rounds * ratio)), 1)
 
     def set_fitted(
         self, booster: Any, calibrator: QuantileCalibrator, state: pl.DataFrame, *,
