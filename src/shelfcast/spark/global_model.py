@@ -120,13 +120,13 @@ def _training_rows(
 
 
 def _estimator(model: Forecaster, names: list[str], hessian: float, *, rounds: int,
-               held_out: bool, num_workers: int, init: Any = None) -> Any:
+               held_out: bool, num_workers: int, n_rows: int, init: Any = None) -> Any:
     from xgboost.spark import SparkXGBRegressor
 
     quiet = logging.getLogger("XGBoost-PySpark")  # its INFO lines, unless asked for
     if quiet.level == logging.NOTSET:
         quiet.setLevel(logging.WARNING)
-    params = model.booster_params(hessian)
+    params = model.booster_params(hessian, n_rows)  # the local fit's rate for as many rows
     params.pop("nthread", None)  # Spark's own: spark.task.cpus threads per worker
     seed = params.pop("seed", model.random_state)
     options: dict[str, Any] = {
@@ -139,7 +139,7 @@ def _estimator(model: Forecaster, names: list[str], hessian: float, *, rounds: i
         options["xgb_model"] = init
     if held_out:  # evaluated on the held-out rows; early stopping unless it is off
         options.update(validation_indicator_col=_VALID,
-                       early_stopping_rounds=model.early_stopping_rounds)
+                       early_stopping_rounds=model.patience_for(n_rows))
     return SparkXGBRegressor(**options)
 
 
@@ -245,15 +245,16 @@ def _fit(spark: SparkSession, rows: DataFrame, model: Forecaster, names: list[st
         )
     workers = num_workers or max(spark.sparkContext.defaultParallelism, 1)
     early = model.early_stopping_rounds is not None
+    n_rows = int(stats["n"])  # every training row, as the local fit counts them
     with core_errors():
         first = _estimator(model, names, float(stats["hessian"]), rounds=model.n_estimators,
-                           held_out=True, num_workers=workers
+                           held_out=True, num_workers=workers, n_rows=n_rows
                            ).fit(rows.filter(F.col(_KIND) <= 1))
     booster = first.get_booster()
     best = int(booster.best_iteration) + 1 if early else model.n_estimators
     calibrator = _calibrate(spark, rows, booster, model, names, best, int(stats["valid"]))
     # Then the held-out days are learned as fit learns them (Forecaster.refit).
-    refit = model.refit_for(int(stats["n"]))
+    refit = model.refit_for(n_rows)
     every = rows.filter(F.col(_KIND) != 1)
     if refit == "none":
         booster = booster[:best]
@@ -262,17 +263,19 @@ def _fit(spark: SparkSession, rows: DataFrame, model: Forecaster, names: list[st
         rounds = max(int(round(best * 1.1)), 1) if early else best
         with core_errors():
             booster = _estimator(model, names, float(stats["hessian"]), rounds=rounds,
-                                 held_out=False, num_workers=workers).fit(every).get_booster()
+                                 held_out=False, num_workers=workers, n_rows=n_rows
+                                 ).fit(every).get_booster()
         best = rounds
     else:  # extend: a share more trees, grown on every day, on the early-stopped model
         extra = max(int(round(best * model.refit_share)), 1)
         if model.refit == "auto":
             model.notes_.append(
                 f"held-out days learned by {model.refit_share:.0%} more trees, not a full refit "
-                f"({int(stats['n']):,} rows >= full_refit_rows)")
+                f"({n_rows:,} rows >= full_refit_rows)")
         with core_errors():
             booster = _estimator(model, names, float(stats["hessian"]), rounds=extra,
-                                 held_out=False, num_workers=workers, init=booster[:best]
+                                 held_out=False, num_workers=workers, n_rows=n_rows,
+                                 init=booster[:best]
                                  ).fit(every).get_booster()
         best += extra
     model.valid_rows_ = int(stats["valid"])
