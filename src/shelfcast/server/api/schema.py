@@ -28,8 +28,9 @@ _ERRORS = {
     "415": "Unsupported media type",
     "429": "Throttled",
     "500": "Server error",
+    "503": "Unavailable: at capacity (retry after Retry-After) or no live model yet",
 }
-_OPEN = {"400", "404", "405", "406", "413", "415", "429", "500"}
+_OPEN = {"400", "404", "405", "406", "413", "415", "429", "500", "503"}
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool
