@@ -32,7 +32,7 @@ import polars as pl
 from shelfcast.data.schema import DATE, ITEM, OPEN, PROMO, SALES, SERIES, STOCKOUT, STORE
 from shelfcast.features.calendar import CALENDAR_FEATURES, calendar_features
 from shelfcast.features.events import (
-    EVENT_CATEGORICALS, EVENT_FEATURES, MAX_DISTANCE, event_calendar, event_features,
+    EVENT_FEATURES, MAX_DISTANCE, event_calendar, event_features,
 )
 from shelfcast.features.lags import (
     DaysSinceSale, Lag, LagTransform, RollingMean, RollingStd, SameWeekdayMean, ZeroShare,
