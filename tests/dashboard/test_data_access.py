@@ -1,0 +1,61 @@
+"""The dashboard's HTTP client against a real local HTTP/1.1 server: connections are kept
+alive between reads, and no cookie is kept from one request to the next."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from shelfcast.dashboard import data_access as da
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive unless the client closes
+    seen: list[dict[str, str | int]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        type(self).seen.append({"port": self.client_address[1],
+                                "cookie": self.headers.get("Cookie", ""),
+                                "auth": self.headers.get("Authorization", "")})
+        body = json.dumps({"path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", "sessionid=visitor-a; Path=/")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass  # keep the test output clean
+
+
+@pytest.fixture
+def api() -> Iterator[da.Connection]:
+    _Handler.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield da.Connection(url=f"http://127.0.0.1:{server.server_address[1]}", token="t0k")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_reads_reuse_one_connection(api: da.Connection) -> None:
+    for i in range(3):
+        assert da.get_json(api, f"/api/x/{i}/") == {"path": f"/api/x/{i}/"}
+    ports = {r["port"] for r in _Handler.seen}
+    assert len(_Handler.seen) == 3
+    assert len(ports) == 1, "each read opened a new connection"
+    assert all(r["auth"] == "Token t0k" for r in _Handler.seen)
+
+
+def test_no_cookie_is_kept_between_requests(api: da.Connection) -> None:
+    da.get_json(api, "/api/a/")
+    da.get_json(api, "/api/b/")
+    assert [r["cookie"] for r in _Handler.seen] == ["", ""]
