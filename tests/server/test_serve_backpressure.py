@@ -14,6 +14,28 @@ import httpx
 from tests.server.test_serve_http import _environment, _serving
 
 FULL_WITHIN_S = 60  # how long the held request may take to reach its thread (not a measurement)
+ANSWER_WAIT_S = 1.0  # how long to look for an answer to the held request (not a measurement)
+
+
+def _hold_the_thread(host: str | None, port: int | None, body: bytes) -> socket.socket:
+    """A connection whose request holds the one request thread: its body has not all arrived
+    (the request takes its thread before Django reads the body). The thread is handed back
+    just after an answer has left, so a request sent right after one (the start-up's health
+    check) may find it not yet back and be turned away at once: then it has an answer
+    waiting, and it is sent again."""
+    for _ in range(20):
+        held = socket.create_connection((host, port))
+        held.sendall(b"POST /api/predict/ HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:3])
+        held.settimeout(ANSWER_WAIT_S)
+        try:
+            early = held.recv(65536)
+        except TimeoutError:
+            return held  # no answer: it holds the thread
+        held.close()
+        assert early.startswith(b"HTTP/1.1 503"), early[:200]
+    raise AssertionError("every request meant to hold the thread was turned away")
 
 
 def test_a_full_server_answers_503_with_retry_after_then_recovers(tmp_path: Path) -> None:
@@ -22,12 +44,7 @@ def test_a_full_server_answers_503_with_retry_after_then_recovers(tmp_path: Path
     body = b'{"items": []}'
     with _serving(env, tmp_path) as (url, _):
         parts = urlsplit(url)
-        # The one request thread is held by a request whose body has not all arrived
-        # (Django reads the whole body in the request's thread before the view).
-        held = socket.create_connection((parts.hostname, parts.port))
-        held.sendall(b"POST /api/predict/ HTTP/1.1\r\nHost: localhost\r\n"
-                     b"Content-Type: application/json\r\n"
-                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:3])
+        held = _hold_the_thread(parts.hostname, parts.port, body)
         deadline = time.monotonic() + FULL_WITHIN_S
         while True:
             busy = httpx.get(f"{url}/api/health/", timeout=30)
