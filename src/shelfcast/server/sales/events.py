@@ -21,7 +21,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 if TYPE_CHECKING:
-    from shelfcast.server.sales.services import StoreDayTotal, TouchedKey
+    from shelfcast.server.live.dispatch import TouchedKey
+    from shelfcast.server.sales.services import StoreDayTotal
 
 __all__ = ["ALL_GROUP", "store_group", "sales_ingested_send"]
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from shelfcast.data.transactions import local_day
 from shelfcast.server.catalog.models import Item, Store
+from shelfcast.server.live.dispatch import TouchedKey
 from shelfcast.server.sales.events import sales_ingested_send
 from shelfcast.server.sales.ingest import (
     ParsedLines,
@@ -37,7 +38,6 @@ from shelfcast.server.sales.models import IntradayTotal, Transaction
 
 __all__ = ["StoreDayTotal", "IngestResult", "transactions_ingest"]
 
-TouchedKey = tuple[str, str, date]
 Totals = dict[TouchedKey, tuple[float, int]]
 """(store, item, business day) -> (units, lines) of a batch's accepted lines."""
 
