@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from shelfcast.features.build import (
-    FeatureSpec, dense_history, extend_history, row_feature_columns,
+    MISSING_NUMBER, FeatureSpec, dense_history, extend_history, row_feature_columns,
 )
 from shelfcast.features.static import fit_categories
 from tests.features.frames import panel
@@ -58,3 +58,29 @@ def test_extend_history_equals_a_dense_history_of_all_the_sales() -> None:
 def test_categories_are_sorted_known_values() -> None:
     df = pl.DataFrame({"a": ["x", None, "b", "x"]})
     assert fit_categories(df, ["a"]) == {"a": ["b", "x"]}
+
+
+def test_the_matrix_has_no_missing_value_and_keeps_missing_apart() -> None:
+    # A series that starts late has no lags yet; no event is in sight: both were NaN.
+    sales = panel(days=120)
+    late = panel(days=120, series=1, seed=3).with_columns(pl.lit("I1").alias("item_id"))
+    sales = pl.concat([sales.filter(pl.col("item_id") == "I0"),
+                       late.filter(pl.col("date") >= pl.date(2024, 4, 20))])
+    history = dense_history(sales, ["price", "promo"], end=sales["date"].max())
+    spec = _spec(history)
+    frame = spec.frame(history)
+    idx = np.arange(frame.height)
+    X, _ = spec.matrix(frame, idx, np.ones(idx.size, dtype=np.int64))
+    assert not np.isnan(X).any()
+    names = spec.feature_names
+    lag1 = X[:, names.index("lag1")]
+    assert (lag1 == MISSING_NUMBER).any() and (lag1 >= 0).any()  # missing: below every real value
+    event = X[:, names.index("event")]
+    assert set(np.unique(event)) == {len(spec.categories["event"])}  # no event: a code of its own
+    # A model saved before the fill (missing_filled False) is scored with NaN, as it was trained.
+    old = FeatureSpec(covariates=spec.covariates, categories=spec.categories,
+                      row_features=spec.row_features, missing_filled=False)
+    X_old, _ = old.matrix(frame, idx, np.ones(idx.size, dtype=np.int64))
+    assert np.isnan(X_old[:, names.index("lag1")]).any()
+    filled = X_old.copy()
+    assert np.array_equal(spec.fill_missing(filled), X)

@@ -89,6 +89,10 @@ WEEKDAY_TRANSFORMS: tuple[LagTransform, ...] = (
 LOOKBACK_DAYS = 182
 """Days of history the prediction features read (the longest window); the state keeps these."""
 LEVEL_FLOOR = 0.01
+
+MISSING_NUMBER = -1e9
+"""What a missing number becomes in the model matrix (below any real value): see
+``FeatureSpec.fill_missing``."""
 """Smallest series level: keeps log(level) finite for series with no recent sales."""
 _LEVEL_SHORT = RollingMean(window=28).name(ORIGIN_LAG)
 _LEVEL_LONG = RollingMean(window=91).name(ORIGIN_LAG)
@@ -268,6 +272,9 @@ class FeatureSpec:
     weather: pl.DataFrame | None = None
     categories: dict[str, list[str]] = field(default_factory=dict)
     row_features: list[str] = field(default_factory=list)
+    missing_filled: bool = True
+    """Whether the model's matrices hold no NaN (``fill_missing``); False for models saved
+    before it, which were trained with NaN and are scored as they were trained."""
 
     # -- the frame ---------------------------------------------------------------------------
     def frame(self, tl: pl.DataFrame) -> pl.DataFrame:
@@ -349,7 +356,23 @@ class FeatureSpec:
             v = _gather(frame[t.name(WEEKDAY_LAG)].to_numpy().astype(np.float64), w_rows)
             X[:, j] = v / level_ok
             j += 1
-        return X, level
+        return self.fill_missing(X), level
+
+    def fill_missing(self, X: np.ndarray) -> np.ndarray:
+        """``X`` with its NaN replaced, in place: a missing category becomes a category of
+        its own (the code after the last), a missing number ``MISSING_NUMBER``, below any
+        real value (a lag before a series began, no event in sight, no price a week ago).
+
+        XGBoost partitions the rows of a matrix without missing values by direct lookup and
+        of one with them by a search per row: on the 1k-series benchmark the trees cost a
+        third less, at the same held-out error (docs/forecasting.md, "Training cost").
+        """
+        if not self.missing_filled or X.size == 0:
+            return X
+        fill = np.array([len(self.categories[n]) if n in self.categories else MISSING_NUMBER
+                         for n in self.feature_names], dtype=X.dtype)
+        np.copyto(X, np.broadcast_to(fill, X.shape), where=np.isnan(X))
+        return X
 
 
 def row_feature_columns(frame_columns: list[str], spec: FeatureSpec) -> list[str]:

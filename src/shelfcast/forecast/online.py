@@ -252,6 +252,7 @@ class OnlinePredictor:
     def _score(self, X: np.ndarray, level: np.ndarray, horizon: np.ndarray, closed: np.ndarray,
                contributions: bool) -> OnlineResult:
         margin = np.log(level)
+        self.model.spec_.fill_missing(X)  # what-ifs and tomorrow's lags may have written NaN
         trees = self._booster.inplace_predict(X, predict_type="margin").astype(np.float64)
         mu = np.exp(trees - self._bias + margin)  # the Tweedie log link, the level as offset
         mu = np.where(closed, 0.0, np.maximum(mu, 0.0))
