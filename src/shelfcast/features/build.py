@@ -273,8 +273,9 @@ class FeatureSpec:
     categories: dict[str, list[str]] = field(default_factory=dict)
     row_features: list[str] = field(default_factory=list)
     missing_filled: bool = True
-    """Whether the model's matrices hold no NaN (``fill_missing``); False for models saved
-    before it, which were trained with NaN and are scored as they were trained."""
+    """Whether absent categories have a code of their own and missing numbers are filled
+    (``fill_missing``): training matrices then hold no NaN. False for models saved before,
+    which were trained with NaN and are scored as they were trained."""
 
     # -- the frame ---------------------------------------------------------------------------
     def frame(self, tl: pl.DataFrame) -> pl.DataFrame:
@@ -292,7 +293,7 @@ class FeatureSpec:
         present = [c for c in self.covariates if c in tl.columns]
         tl = tl.with_columns(*lag_exprs, *calendar_features(), *price_features(present))
         tl = self._join_context(tl)
-        return encode(tl, self.categories)
+        return encode(tl, self.categories, absent_code=self.missing_filled)
 
     def _join_context(self, tl: pl.DataFrame) -> pl.DataFrame:
         start, end = tl[DATE].min(), tl[DATE].max()
@@ -359,16 +360,21 @@ class FeatureSpec:
         return self.fill_missing(X), level
 
     def fill_missing(self, X: np.ndarray) -> np.ndarray:
-        """``X`` with its NaN replaced, in place: a missing category becomes a category of
-        its own (the code after the last), a missing number ``MISSING_NUMBER``, below any
+        """``X`` with its missing numbers replaced, in place, by ``MISSING_NUMBER``, below any
         real value (a lag before a series began, no event in sight, no price a week ago).
 
         XGBoost partitions the rows of a matrix without missing values by direct lookup and
         of one with them by a search per row: on the 1k-series benchmark the trees cost a
-        third less, at the same held-out error (docs/forecasting.md, "Training cost").
+        third less, at the same held-out error (docs/forecasting.md, "Training cost"). An
+        absent category has a code of its own already (``frame``); a category the model never
+        saw (a new item) stays missing: XGBoost sends it the way it learned for missing
+        values, where a new code would follow whichever side of each split it fell on.
         """
         if not self.missing_filled or X.size == 0:
             return X
+        numeric = np.array([n not in self.categories for n in self.feature_names])
+        np.copyto(X, MISSING_NUMBER, where=np.isnan(X) & numeric)
+        return X
         fill = np.array([len(self.categories[n]) if n in self.categories else MISSING_NUMBER
                          for n in self.feature_names], dtype=X.dtype)
         np.copyto(X, np.broadcast_to(fill, X.shape), where=np.isnan(X))
