@@ -17,7 +17,9 @@ def test_the_command_runs_the_app_headless_without_usage_stats() -> None:
     options = dict(zip(args[5::2], args[6::2], strict=True))
     assert options == {"--server.port": "8600", "--server.address": "127.0.0.1",
                        "--server.headless": "true", "--browser.gatherUsageStats": "false",
-                       "--client.toolbarMode": "minimal"}
+                       "--client.toolbarMode": "minimal",
+                       # nothing after each run but the run: no source watch, no forced GC
+                       "--server.fileWatcherType": "none", "--runner.postScriptGC": "false"}
 
 
 def test_the_command_is_registered() -> None:

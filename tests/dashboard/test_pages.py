@@ -3,6 +3,7 @@ HTTP (tests/plugins/dashboard.py): no exception, and the figures shown agree wit
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -74,7 +75,10 @@ def test_live_shows_todays_units_per_store(dashboard_api: ApiServer,
     # The nowcast chart's per-store sums are the server's (nowcast=true).
     summed = _api(dashboard_api, "/api/live/", nowcast="true")["stores"]
     assert all(s["nowcast_today"] >= s["units"] - 1e-9 for s in summed)  # S + what is to come
-    assert any(b"nowcast" in d.data.data for d in live_charts[1].proto.datasets)
+    assert b"nowcast" in live_charts[1].proto.data.data
+    # Specs written by the page, not st.bar_chart's Altair: bars per store, side by side.
+    second = json.loads(live_charts[1].proto.spec)
+    assert second["mark"] == "bar" and second["encoding"]["xOffset"] == {"field": "measure"}
     # The top items by units so far, not every item of the day.
     items = at.table[0].value
     top = _api(dashboard_api, "/api/live/", order="units")["results"][:len(items)]
@@ -87,7 +91,9 @@ def test_live_shows_todays_units_per_store(dashboard_api: ApiServer,
     alerts = _api(dashboard_api, "/api/alerts/")["count"]
     assert len(at.table) == 2  # the items, the alerts
     assert len(at.table[1].value) == min(alerts, alerts_shown) > 0
-    # The Plotly script is warmed in the browser for the next page (common.warm_plotly).
+    # The elements' scripts are fetched while the page reads (common.preload_elements), the
+    # Plotly script is warmed in the browser for the next page (common.warm_plotly).
+    assert any("ArrowVegaLiteChart." in h.proto.body for h in at.get("html"))
     assert any("PlotlyChart." in h.proto.body for h in at.get("html"))
     at.toggle(key="live_pause").set_value(True).run()
     assert not at.exception

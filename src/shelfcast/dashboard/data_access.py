@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import http.cookiejar
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,9 +28,9 @@ import streamlit as st
 
 __all__ = [
     "DEFAULT_API_URL", "PAGE_SIZE", "DashboardError", "Connection", "connection",
-    "get_json", "fetch_frame", "fetch_bytes", "download", "endpoint_available",
-    "load_health", "load_live", "load_sales", "load_top", "load_forecasts", "load_inventory",
-    "load_orders", "load_alerts", "load_latest_alerts", "load_keys", "LIVE_TOP_ITEMS",
+    "client", "get_json", "fetch_frame", "fetch_bytes", "download", "endpoint_available",
+    "load_health", "load_live_view", "load_sales", "load_top", "load_forecasts",
+    "load_inventory", "load_orders", "load_alerts", "load_keys", "LIVE_TOP_ITEMS",
     "post_json", "post_files", "get_job", "submit_upload", "submit_run", "train_model",
     "promote_model", "load_models", "load_monitoring", "is_truncated", "JOB_DONE",
 ]
@@ -75,7 +76,7 @@ class Connection:
 
 
 @functools.cache
-def _client() -> httpx.Client:
+def client() -> httpx.Client:
     """One client for the process (httpx's client may be shared between threads, and each
     Streamlit session runs in its own): its connections are kept alive between reads, where
     ``httpx.get`` built a client, an SSL context and a TCP connection for every call (about
@@ -125,11 +126,11 @@ def _request(conn: Connection, path: str, params: dict[str, Any] | None = None) 
     query = _clean(params) if params is not None else None
     try:
         try:
-            response = _client().get(url, params=query, headers=conn.headers)
+            response = client().get(url, params=query, headers=conn.headers)
         except httpx.RemoteProtocolError:
             # A kept-alive connection the server closed as the request left (its idle
             # timeout): a GET is safe to send again, on a fresh connection.
-            response = _client().get(url, params=query, headers=conn.headers)
+            response = client().get(url, params=query, headers=conn.headers)
     except httpx.HTTPError as exc:
         raise DashboardError(
             message=f"cannot reach the API at {conn.url} ({exc.__class__.__name__}); is "
@@ -183,7 +184,7 @@ JOB_DONE = ("succeeded", "failed")
 
 def _post(conn: Connection, path: str, **kwargs: Any) -> Any:
     try:
-        response = _client().post(f"{conn.url}{path}", headers=conn.headers, **kwargs)
+        response = client().post(f"{conn.url}{path}", headers=conn.headers, **kwargs)
     except httpx.HTTPError as exc:
         raise DashboardError(
             message=f"cannot reach the API at {conn.url} ({exc.__class__.__name__}); is "
@@ -275,16 +276,36 @@ def load_health(conn: Connection) -> dict[str, Any]:
     return get_json(conn, "/api/health/")
 
 
-@st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
-def load_live(conn: Connection, store_id: tuple[str, ...] = (), top: int = LIVE_TOP_ITEMS
-              ) -> dict[str, Any]:
-    """``/api/live/?nowcast=true&order=units``, one page: ``{"date", "stores": frame (units,
-    lines, nowcast_today, forecast_today per store), "items": frame (the ``top`` items by
-    units so far), "item_count": the items with lines today}``."""
-    body = get_json(conn, "/api/live/", {"store_id": list(store_id), "nowcast": "true",
-                                         "order": "units", "page_size": top})
+def _live(conn: Connection, top: int) -> dict[str, Any]:
+    body = get_json(conn, "/api/live/", {"nowcast": "true", "order": "units", "page_size": top})
     return {"date": body.get("date"), "stores": pd.DataFrame(body.get("stores", [])),
             "items": pd.DataFrame(body.get("results", [])), "item_count": body.get("count")}
+
+
+def _latest_alerts(conn: Connection, n: int) -> pd.DataFrame:
+    body = get_json(conn, "/api/alerts/", {"page_size": n})
+    frame = pd.DataFrame(body.get("results", []))
+    frame.attrs.update(count=body.get("count"))
+    return frame
+
+
+@functools.cache
+def _readers() -> ThreadPoolExecutor:
+    """A few threads for the process, so that a page's independent reads wait together."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="shelfcast-read")
+
+
+@st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
+def load_live_view(conn: Connection, alerts: int, top: int = LIVE_TOP_ITEMS
+                   ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The Live page's two reads, sent at once (one after the other, the page waited for the
+    sum of both): ``/api/live/?nowcast=true&order=units``, one page, as ``{"date", "stores":
+    frame (units, lines, nowcast_today, forecast_today per store), "items": frame (the
+    ``top`` items by units so far), "item_count": the items with lines today}``; and the
+    ``alerts`` newest active alerts (one page of ``/api/alerts/``), with in ``attrs["count"]``
+    how many are active."""
+    newest = _readers().submit(_latest_alerts, conn, alerts)
+    return _live(conn, top), newest.result()
 
 
 @st.cache_data(ttl=READ_TTL_S, show_spinner=False)
@@ -327,16 +348,6 @@ def load_orders(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> 
 @st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
 def load_alerts(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> pd.DataFrame:
     return fetch_frame(conn, "/api/alerts/", dict(filters))
-
-
-@st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
-def load_latest_alerts(conn: Connection, n: int) -> pd.DataFrame:
-    """The ``n`` newest active alerts (one page) and, in ``attrs["count"]``, how many are
-    active."""
-    body = get_json(conn, "/api/alerts/", {"page_size": n})
-    frame = pd.DataFrame(body.get("results", []))
-    frame.attrs.update(count=body.get("count"))
-    return frame
 
 
 @st.cache_data(ttl=READ_TTL_S, show_spinner=False)

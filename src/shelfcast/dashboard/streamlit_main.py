@@ -1,21 +1,29 @@
 """``python -m shelfcast.dashboard.streamlit_main run app.py ...``: Streamlit's own command line,
-started with the pages' heavy libraries already imported.
+started with what the first visitor would otherwise wait for already done.
 
-Streamlit runs every session's script in this one process, so a module imported here is
-imported once, before the first visitor: the first page anyone opens after a start no longer
-waits seconds for pandas and Plotly to load (measured in benchmarks/RESULTS.md, Dashboard), nor
-0.2 s of CPU for Altair (Streamlit's own charts, on the Live page)."""
+Streamlit runs every session's script in this one process, so what is done here is done once,
+before the first visitor: the first page anyone opens after a start no longer waits seconds
+for pandas and Plotly to load (measured in benchmarks/RESULTS.md, Dashboard), nor, on its
+first script run (py-spy, 2026-11-24), 0.3 s for httpx to import httpcore and build the
+client's SSL context, nor 0.27 s for Streamlit's once-per-process check, on the first element
+shown, that the script is not run from a REPL (it walks every frame's source with
+``inspect.stack()``; this module is Streamlit's own ``streamlit run``, so the answer is known).
+"""
 
 from __future__ import annotations
 
-import altair  # noqa: F401
 import pandas  # noqa: F401
 import plotly.express  # noqa: F401
+import streamlit.delta_generator
 from streamlit.web.cli import main
 
 import shelfcast.dashboard.common  # noqa: F401
-import shelfcast.dashboard.data_access  # noqa: F401
+from shelfcast.dashboard import data_access
 
 if __name__ == "__main__":
+    data_access.client()
+    # Streamlit's own flag for "the warning about running without `streamlit run` is handled"
+    # (a later Streamlit without it is only left to do the check itself).
+    streamlit.delta_generator._use_warning_has_been_displayed = True  # noqa: SLF001
     # The same program name as `python -m streamlit`, so the server sees the same command line.
     main(prog_name="streamlit")

@@ -138,7 +138,13 @@ def _store_nowcast_sql(units_sql: str, forecast_sql: str, stores: int) -> str:
     morning forecasts and how many have one, in one query: the same blend written in SQL
     (``shelfcast.live.nowcast``), so 100,000 items are summed where they are stored. The
     parameters: ``stores`` pairs (store, share of the day done), the prior strength twice,
-    the minimum share, then those of the two inner queries."""
+    the minimum share, then those of the two inner queries.
+
+    The two inner queries have at most one row per store and item (the tables' unique keys
+    on store, item and day), so a full join pairs them, with no grouping by store and item
+    (the union of both grouped so took 92 ms against 68 on 52,000 items with lines and no
+    forecast, PostgreSQL 15, 2026-11-24; with 100,000 forecasts for the day, 500 against 480:
+    reading them dominates)."""
     shares = ", ".join(["(%s, %s)"] * stores)
     return f"""
         WITH shares (store_id, p) AS (VALUES {shares})
@@ -153,14 +159,11 @@ def _store_nowcast_sql(units_sql: str, forecast_sql: str, stores: int) -> str:
                           ELSE 0.0 END AS rate
               FROM (SELECT k.store_id, k.s, k.f, sh.p,
                            CASE WHEN sh.p > 0 THEN k.s / sh.p ELSE 0.0 END AS run_rate
-                    FROM (SELECT u.store_id, u.item_id, COALESCE(SUM(u.s), 0.0) AS s,
-                                 SUM(u.f) AS f
-                          FROM (SELECT store_id, item_id, units AS s,
-                                       CAST(NULL AS DOUBLE PRECISION) AS f FROM ({units_sql}) AS a
-                                UNION ALL
-                                SELECT store_id, item_id, CAST(NULL AS DOUBLE PRECISION) AS s,
-                                       forecast AS f FROM ({forecast_sql}) AS c) AS u
-                          GROUP BY u.store_id, u.item_id) AS k
+                    FROM (SELECT COALESCE(a.store_id, c.store_id) AS store_id,
+                                 COALESCE(a.units, 0.0) AS s, c.forecast AS f
+                          FROM ({units_sql}) AS a
+                          FULL JOIN ({forecast_sql}) AS c
+                            ON a.store_id = c.store_id AND a.item_id = c.item_id) AS k
                     JOIN shares AS sh ON sh.store_id = k.store_id) AS b) AS r
         GROUP BY r.store_id ORDER BY r.store_id"""
 
