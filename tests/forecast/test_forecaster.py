@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -268,9 +269,28 @@ def test_refit_modes_set_the_number_of_trees(chain: Dataset) -> None:
     # "auto": a full refit on few rows, more trees on many (here: a budget of 0 rows).
     small = Forecaster(**SMALL, n_jobs=1).fit(chain)
     assert small.booster_.num_boosted_rounds() == old.booster_.num_boosted_rounds()
+    # (Many rows also grow one tree a round, not parallel_trees: compared with as much.)
+    one = Forecaster(**SMALL, n_jobs=1, refit="none", parallel_trees=1).fit(chain)
     big = Forecaster(**SMALL, n_jobs=1, full_refit_rows=0, big_learning_rate=None).fit(chain)
-    assert big.best_iteration_ == best + max(round(best * 0.5), 1)
+    assert big.best_iteration_ == one.best_iteration_ + max(round(one.best_iteration_ * 0.5), 1)
     assert any("full_refit_rows" in n for n in big.notes_)
+
+
+def _trees_per_round(model: Forecaster) -> int:
+    config = json.loads(model.booster_.save_config())
+    return int(config["learner"]["gradient_booster"]["gbtree_model_param"]["num_parallel_tree"])
+
+
+def test_few_rows_average_parallel_trees_many_rows_grow_one(chain: Dataset) -> None:
+    model = Forecaster(parallel_trees=3, full_refit_rows=1000)
+    assert model.booster_params(n_rows=999)["num_parallel_tree"] == 3
+    assert model.booster_params(n_rows=1000)["num_parallel_tree"] == 1
+    small = Forecaster(**SMALL, n_jobs=1).fit(chain)
+    assert _trees_per_round(small) == 3
+    assert small.booster_.num_boosted_rounds() == small.best_iteration_  # rounds, not trees
+    big = Forecaster(**SMALL, n_jobs=1, full_refit_rows=0).fit(chain)
+    assert _trees_per_round(big) == 1
+    _check_frame(small.predict(chain.future))
 
 
 def test_many_rows_learn_faster_with_proportionally_less_patience(chain: Dataset) -> None:

@@ -95,6 +95,12 @@ class Forecaster:
     big_learning_rate : the learning rate on ``full_refit_rows`` training rows or more (None:
         ``learning_rate``). The fit's cost is rows x trees: where rows are many, twice the
         rate halves the trees at no measured loss (docs/forecasting.md, "Training cost").
+    parallel_trees : trees grown per boosting round, and averaged, below ``full_refit_rows``
+        training rows (XGBoost's ``num_parallel_tree``; above it, 1). On few rows one tree
+        varies a lot with its sample of rows and columns, and the average of three varies
+        less: Favorita's WAPE (q50) 0.0402 against 0.0426 over four seeds, every seed at
+        least 30 % better than seasonal naive (27-31 % with one), for three times a fit of
+        seconds (docs/forecasting.md, fifth round). On big data the cost is rows x trees.
     early_stopping_rounds : patience on the held-out days, in trees at ``learning_rate`` (at
         ``big_learning_rate`` proportionally fewer); None trains ``n_estimators`` trees.
     min_child_weight, reg_lambda : in units of a typical row's hessian (the median at the
@@ -128,6 +134,7 @@ class Forecaster:
         tweedie_variance_power: float = 1.2,
         learning_rate: float = 0.1,
         big_learning_rate: float | None = 0.2,
+        parallel_trees: int = 3,
         max_depth: int = 7,
         min_child_weight: float = 10.0,
         reg_lambda: float = 1.0,
@@ -155,6 +162,7 @@ class Forecaster:
         self.tweedie_variance_power = tweedie_variance_power
         self.learning_rate = learning_rate
         self.big_learning_rate = big_learning_rate
+        self.parallel_trees = parallel_trees
         self.max_depth = max_depth
         self.min_child_weight = min_child_weight
         self.reg_lambda = reg_lambda
@@ -193,8 +201,11 @@ class Forecaster:
         if not hasattr(self, "booster_"):
             raise NotFittedError("this Forecaster is not fitted yet: call fit(dataset) or Forecaster.load(folder)")
 
+    def _is_big(self, n_rows: int | None) -> bool:
+        return n_rows is not None and n_rows >= self.full_refit_rows
+
     def _learning_rate(self, n_rows: int | None) -> float:
-        big = n_rows is not None and n_rows >= self.full_refit_rows
+        big = self._is_big(n_rows)
         return self.big_learning_rate if big and self.big_learning_rate else self.learning_rate
 
     def _booster_params(self, hessian: float = 1.0, n_rows: int | None = None) -> dict[str, Any]:
@@ -204,6 +215,7 @@ class Forecaster:
             "eval_metric": f"tweedie-nloglik@{self.tweedie_variance_power}",
             "tree_method": "hist",
             "learning_rate": self._learning_rate(n_rows),
+            "num_parallel_tree": 1 if self._is_big(n_rows) else max(int(self.parallel_trees), 1),
             "max_depth": self.max_depth,
             "min_child_weight": self.min_child_weight * hessian,
             "reg_lambda": self.reg_lambda * hessian,
