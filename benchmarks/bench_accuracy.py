@@ -236,7 +236,8 @@ def evaluate_dataset(name: str, ds: Dataset, args: argparse.Namespace) -> dict:
         )
         log(f"{name}: next-day backtest {secs:.1f} s")
         next_day = evaluate(nd, DEFAULT_METRICS)
-        info["next_day_update"] = hasattr(models.get("shelfcast"), "update")
+        # The models are factories: ask what one makes (a Forecaster moves on with update).
+        info["next_day_update"] = "shelfcast" in models and hasattr(models["shelfcast"](), "update")
     return {"info": info, "table": table, "next_day": next_day}
 
 

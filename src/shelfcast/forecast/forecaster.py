@@ -141,7 +141,7 @@ class Forecaster:
         subsample: float = 0.8,
         colsample_bytree: float = 0.8,
         n_estimators: int = 1000,
-        early_stopping_rounds: int | None = 40,
+        early_stopping_rounds: int | None = 20,
         max_bin: int = 127,
         refit: bool | str = "auto",
         refit_share: float = 0.5,
