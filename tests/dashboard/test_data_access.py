@@ -14,24 +14,33 @@ import pytest
 from shelfcast.dashboard import data_access as da
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _JSONHandler(BaseHTTPRequestHandler):
+    """A test API: answers JSON, keeps the test output free of its request log."""
+
     protocol_version = "HTTP/1.1"  # keep-alive unless the client closes
+
+    def send_json(self, status: int, payload: object, *headers: tuple[str, str]) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        """Silenced: the base class writes every request to stderr."""
+
+
+class _Handler(_JSONHandler):
     seen: list[dict[str, str | int]] = []
 
     def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
         type(self).seen.append({"port": self.client_address[1],
                                 "cookie": self.headers.get("Cookie", ""),
                                 "auth": self.headers.get("Authorization", "")})
-        body = json.dumps({"path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Set-Cookie", "sessionid=visitor-a; Path=/")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass  # keep the test output clean
+        self.send_json(200, {"path": self.path}, ("Set-Cookie", "sessionid=visitor-a; Path=/"))
 
 
 @pytest.fixture
@@ -62,10 +71,9 @@ def test_no_cookie_is_kept_between_requests(api: da.Connection) -> None:
     assert [r["cookie"] for r in _Handler.seen] == ["", ""]
 
 
-class _LiveHandler(BaseHTTPRequestHandler):
+class _LiveHandler(_JSONHandler):
     """/api/live/ and /api/alerts/ answer only once both are in flight together."""
 
-    protocol_version = "HTTP/1.1"
     both: threading.Barrier
 
     def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
@@ -79,15 +87,7 @@ class _LiveHandler(BaseHTTPRequestHandler):
                 {"count": 12, "results": [{"store_id": "S1", "item_id": "I1", "kind": "low"}]})
         except threading.BrokenBarrierError:
             status, payload = 500, {"message": "the other read never came while this one waited"}
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_json(status, payload)
 
 
 def test_the_live_pages_two_reads_are_sent_at_once() -> None:

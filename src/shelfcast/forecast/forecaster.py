@@ -202,6 +202,8 @@ class Forecaster:
             raise NotFittedError("this Forecaster is not fitted yet: call fit(dataset) or Forecaster.load(folder)")
 
     def _is_big(self, n_rows: int | None) -> bool:
+        """Whether ``n_rows`` training rows are big data: the faster learning rate, one tree
+        a round and the "extend" refit (``full_refit_rows``); an unknown size is small."""
         return n_rows is not None and n_rows >= self.full_refit_rows
 
     def _learning_rate(self, n_rows: int | None) -> float:
@@ -760,7 +762,7 @@ class Forecaster:
         Spark's global mode uses it."""
         mode = self._refit_mode()
         if mode == "auto":
-            return "full" if n_rows < self.full_refit_rows else "extend"
+            return "extend" if self._is_big(n_rows) else "full"
         return mode
 
     def booster_params(self, hessian: float = 1.0, n_rows: int | None = None) -> dict[str, Any]:
