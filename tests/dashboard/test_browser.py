@@ -21,8 +21,8 @@ CHROMIUM = os.environ.get("SHELFCAST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT_MS = 90_000  # a hang guard on a loaded machine, not a measurement
-# A drawn chart: Plotly's, or Streamlit's Vega-Lite one (Live) once its SVG is in.
-CHART = ".js-plotly-plot, [data-testid='stVegaLiteChart'] svg.marks"
+# A drawn chart: Plotly's, or Live's per-store rows (plain HTML: html_parts).
+CHART = ".js-plotly-plot, .sc-store-progress .sc-store"
 
 # url path, heading, a text the page shows once its data arrived, whether it has a chart
 # (Live is the default page, at the root.)
@@ -127,20 +127,35 @@ def test_the_live_page_follows_new_till_lines_without_a_reload(
                         headers={"Authorization": f"Token {dashboard_api.till_key}"}, timeout=60)
     assert posted.json()["accepted"] == 1, posted.text
     expect(units).to_contain_text(f"{total + 1000:,.0f}", timeout=WAIT_MS)  # no reload
+    store = before["stores"][0]
+    row = page.locator(f".sc-store[data-store='{store['store_id']}']")
+    expect(row).to_have_attribute("data-units", repr(float(store["units"] + 1000)),
+                                  timeout=WAIT_MS)
     page.screenshot(path=str(screenshots / "live_after_post.png"), full_page=True)
 
 
 @pytest.mark.slow
-def test_the_live_page_draws_without_plotly_then_warms_it(dashboard_url: str,
-                                                         browser_page: Page) -> None:
+def test_the_live_page_draws_with_streamlits_main_script_then_warms_plotly(
+        dashboard_url: str, browser_page: Page) -> None:
     # A new tab of its own: nothing warmed yet (the warm-up is once per tab).
     assert browser_page.context.browser is not None
     page = browser_page.context.browser.new_page()
     try:
         page.goto(dashboard_url, wait_until="domcontentloaded")
-        expect(page.locator("[data-testid='stVegaLiteChart'] svg.marks").first).to_be_visible(
+        expect(page.locator(".sc-store-progress .sc-store").first).to_be_visible(
             timeout=WAIT_MS)
+        expect(page.locator(".sc-table table").first).to_be_visible(timeout=WAIT_MS)
         assert page.locator(".js-plotly-plot").count() == 0
+        # Drawn without the scripts of Streamlit's charts and tables (Vega-Lite's renderer,
+        # the Arrow tables): none was fetched before the Plotly warm-up began (if it has).
+        fetched = page.evaluate("""() => {
+            const all = performance.getEntriesByType('resource');
+            const plotly = all.find((e) => e.name.includes('/static/js/PlotlyChart.'));
+            return all.filter((e) => !plotly || e.startTime < plotly.startTime)
+                      .map((e) => e.name.split('/').pop());
+        }""")
+        heavy = ("embed.", "ArrowVegaLiteChart.", "arrowFormatUtils.", "Table.")
+        assert not [name for name in fetched if name.startswith(heavy)], fetched
         # Once the page is idle, Streamlit's Plotly script is loaded and run for the next page.
         page.wait_for_function(
             "() => sessionStorage.getItem('shelfcast_plotly_warm') === '1'", timeout=WAIT_MS)

@@ -3,7 +3,6 @@ HTTP (tests/plugins/dashboard.py): no exception, and the figures shown agree wit
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import shelfcast.dashboard
+from tests.dashboard.html_read import as_number, read
 from tests.plugins.dashboard import ApiServer
 
 DASHBOARD = Path(shelfcast.dashboard.__file__).parent
@@ -68,32 +68,40 @@ def test_live_shows_todays_units_per_store(dashboard_api: ApiServer,
                  date_to=live["date"])["results"]
     assert today, "the fixture published forecasts for the live day"
     assert metric(at, "Forecast for today") == f"{sum(r['forecast'] for r in today):,.0f}"
-    # Streamlit's own (Vega-Lite) charts and tables, no Plotly: the first render stays light.
-    assert not charts(at) and not at.dataframe
-    live_charts = at.get("vega_lite_chart")
-    assert len(live_charts) == 2  # units per store; so far against the forecast
-    # The nowcast chart's per-store sums are the server's (nowcast=true).
-    summed = _api(dashboard_api, "/api/live/", nowcast="true")["stores"]
-    assert all(s["nowcast_today"] >= s["units"] - 1e-9 for s in summed)  # S + what is to come
-    assert b"nowcast" in live_charts[1].proto.data.data
-    # Specs written by the page, not st.bar_chart's Altair: bars per store, side by side.
-    second = json.loads(live_charts[1].proto.spec)
-    assert second["mark"] == "bar" and second["encoding"]["xOffset"] == {"field": "measure"}
+    # Plain HTML (html_parts), no Plotly and none of Streamlit's chart or table elements:
+    # the first render needs no script beyond Streamlit's own.
+    assert not charts(at) and not at.dataframe and not at.table
+    assert not at.get("vega_lite_chart")
+    shown = [m.value for m in at.markdown]
+    (progress,) = [read(m).stores for m in shown if "sc-store-progress" in m]
+    # One row per store with lines or a forecast, with the server's sums (nowcast=true).
+    summed = {s["store_id"]: s for s in _api(dashboard_api, "/api/live/", nowcast="true")["stores"]}
+    assert [r["data-store"] for r in progress] == sorted(summed)
+    for row in progress:
+        store = summed[row["data-store"]]
+        assert float(row["data-units"]) == pytest.approx(store["units"])
+        assert float(row["data-nowcast"]) == pytest.approx(store["nowcast_today"])
+        assert float(row["data-nowcast"]) >= store["units"] - 1e-9  # S + what is to come
+        if store["forecast_today"] is None:
+            assert row["data-forecast"] == ""
+        else:
+            assert float(row["data-forecast"]) == pytest.approx(store["forecast_today"])
     # The top items by units so far, not every item of the day.
-    items = at.table[0].value
-    top = _api(dashboard_api, "/api/live/", order="units")["results"][:len(items)]
-    assert 0 < len(items) <= 20  # data_access.LIVE_TOP_ITEMS
-    assert list(items["units"]) == [r["units"] for r in top]
-    assert list(items["units"]) == sorted(items["units"], reverse=True)
+    items_table, alerts_table = [read(m) for m in shown if "sc-table" in m]
+    units = [as_number(r[items_table.header.index("units")]) for r in items_table.rows]
+    top = _api(dashboard_api, "/api/live/", order="units")["results"][:len(units)]
+    assert 0 < len(units) <= 20  # data_access.LIVE_TOP_ITEMS
+    assert units == pytest.approx([r["units"] for r in top])
+    assert units == sorted(units, reverse=True)
     assert at.toggle(key="live_pause").value is False
     # The latest alerts, as many as the API has (the fixture's and the live path's).
     alerts_shown = 10  # views/live.py ALERTS_SHOWN (importing a page runs it)
     alerts = _api(dashboard_api, "/api/alerts/")["count"]
-    assert len(at.table) == 2  # the items, the alerts
-    assert len(at.table[1].value) == min(alerts, alerts_shown) > 0
-    # The elements' scripts are fetched while the page reads (common.preload_elements), the
+    assert len(alerts_table.rows) == min(alerts, alerts_shown) > 0
+    assert "message" in alerts_table.header
+    # The metrics' script is fetched while the page reads (common.preload_elements), the
     # Plotly script is warmed in the browser for the next page (common.warm_plotly).
-    assert any("ArrowVegaLiteChart." in h.proto.body for h in at.get("html"))
+    assert any("Metric." in h.proto.body for h in at.get("html"))
     assert any("PlotlyChart." in h.proto.body for h in at.get("html"))
     at.toggle(key="live_pause").set_value(True).run()
     assert not at.exception

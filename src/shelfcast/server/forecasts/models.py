@@ -47,7 +47,12 @@ class PublishedForecast(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "item", "date"], name="published_forecast_key"),
         ]
-        indexes = [models.Index(fields=["date"], name="published_forecast_date")]
+        # A day's forecasts by store and item, with the forecast in the index: the live
+        # nowcast reads a whole day's (100,000 rows on a chain) from the index alone, not from
+        # rows spread over the table (on PostgreSQL 15: 13 ms against 155). Key columns, not
+        # INCLUDE, so SQLite has the same index. Date ranges use it as the old date index.
+        indexes = [models.Index(fields=["date", "store", "item", "forecast"],
+                                name="published_forecast_day")]
 
     def __str__(self) -> str:
         return f"{self.store_id}/{self.item_id} {self.date}: {self.forecast}"

@@ -1,0 +1,127 @@
+"""The Live page's chart and tables as plain HTML, shown with ``st.markdown(...,
+unsafe_allow_html=True)``.
+
+Live is the page a store opens first, often in a browser that has not seen the dashboard
+before. Streamlit's chart and table elements each make that browser fetch and compile a
+script of their own once the data arrives (Vega-Lite's renderer, 757 KiB; the Arrow
+formatting of tables and chart data, 726 KiB): with them, Live's first render took about
+0.5 s longer on 2 cores (benchmarks/RESULTS.md, Dashboard). Markdown is rendered by
+Streamlit's main script, which every page loads anyway. The other pages keep Plotly.
+
+Every value taken from the data is escaped; the numbers are also kept as ``data-``
+attributes, for scripts and tests that read the page.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["SOLD", "NOWCAST", "FORECAST", "store_progress", "table", "cell"]
+
+# Streamlit's default palette: blue, light blue, red.
+SOLD, NOWCAST, FORECAST = "#0068c9", "#83c9ff", "#ff2b2b"
+
+
+def cell(value: Any, decimals: int | None = None) -> str:
+    """A table cell's text: a number with thousands separators and ``decimals`` decimals (by
+    default none for a whole number, 2 for others), blank for a missing value, anything else
+    as ``str``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if math.isnan(value):
+            return ""
+        if decimals is None:
+            decimals = 0 if float(value).is_integer() else 2
+        return f"{value:,.{decimals}f}"
+    return str(value)
+
+
+def _value(row: pd.Series, column: str) -> float | None:
+    value = row.get(column)
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def _bar(value: float | None, scale: float, color: str, height: str) -> str:
+    if value is None or value <= 0:
+        return ""
+    width = min(value / scale, 1.0) * 100
+    return (f'<div style="position:absolute;left:0;top:50%;transform:translateY(-50%);'
+            f'height:{height};width:{width:.2f}%;background:{color};border-radius:2px"></div>')
+
+
+def store_progress(stores: pd.DataFrame, *, max_height_px: int = 440) -> str:
+    """Per store (``store_id``, ``units``; ``nowcast_today`` and ``forecast_today`` when
+    known), one row on a common scale: what sold so far as a bar, the nowcast (today's
+    expected final total) as a lighter bar behind it, the morning forecast as a tick, and
+    the three numbers. Ordered by store, so rows keep their place as the day ticks up;
+    scrolls past ``max_height_px``."""
+    if stores.empty:
+        return ""
+    frame = stores.sort_values("store_id")
+    columns = [c for c in ("units", "nowcast_today", "forecast_today") if c in frame]
+    peak = frame[columns].max(numeric_only=True).max()
+    scale = float(peak) if pd.notna(peak) and peak > 0 else 1.0
+    rows = []
+    for _, row in frame.iterrows():
+        store = escape(str(row["store_id"]))
+        sold = _value(row, "units") or 0.0
+        nowcast, forecast = _value(row, "nowcast_today"), _value(row, "forecast_today")
+        tick = "" if forecast is None else (
+            f'<div style="position:absolute;top:0;bottom:0;width:2px;'
+            f'left:calc({min(forecast / scale, 1.0) * 100:.2f}% - 1px);'
+            f'background:{FORECAST}"></div>')
+        said = [f"{cell(sold)} sold so far"]
+        said += [] if nowcast is None else [f"nowcast {cell(round(nowcast))}"]
+        said += [] if forecast is None else [f"forecast {cell(round(forecast))}"]
+        data = " ".join(f'data-{name}="{"" if value is None else repr(value)}"'
+                        for name, value in (("units", sold), ("nowcast", nowcast),
+                                            ("forecast", forecast)))
+        rows.append(
+            f'<div class="sc-store" data-store="{store}" {data} title="{store}: '
+            f'{escape("; ".join(said))}" style="display:grid;grid-template-columns:'
+            f'4.5rem 1fr 11rem;gap:0.5rem;align-items:center;font-size:0.8rem;'
+            f'line-height:1.35rem">'
+            f'<span style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
+            f"{store}</span>"
+            f'<div style="position:relative;height:1rem;background:rgba(128,128,128,0.12);'
+            f'border-radius:2px">{_bar(nowcast, scale, NOWCAST, "0.8rem")}'
+            f'{_bar(sold, scale, SOLD, "0.5rem")}{tick}</div>'
+            f'<span style="text-align:right;font-variant-numeric:tabular-nums">'
+            f"{cell(round(sold))} / {cell(None if nowcast is None else round(nowcast))}"
+            f" / {cell(None if forecast is None else round(forecast))}</span></div>")
+    legend = (f'<div style="font-size:0.8rem;margin-bottom:0.3rem">'
+              f'<span style="color:{SOLD}">&#9632;</span> sold so far &nbsp; '
+              f'<span style="color:{NOWCAST}">&#9632;</span> nowcast (expected by the close) '
+              f'&nbsp; <span style="color:{FORECAST}">|</span> morning forecast &nbsp; '
+              f"(numbers: so far / nowcast / forecast; scale: 0 to {cell(round(scale))} "
+              f"units)</div>")
+    return (f'<div class="sc-store-progress">{legend}<div style="max-height:{max_height_px}px;'
+            f'overflow-y:auto;padding-right:0.5rem">{"".join(rows)}</div></div>')
+
+
+def table(frame: pd.DataFrame) -> str:
+    """``frame`` as an HTML table: its columns as headers, numbers right-aligned with
+    thousands separators (a column's numbers with 2 decimals unless all are whole), missing
+    values blank; scrolls sideways when wide."""
+    decimals: dict[Any, int | None] = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            known = values.dropna()
+            decimals[column] = 0 if (known == known.round()).all() else 2
+    align = {c: ' style="text-align:right"' if c in decimals else "" for c in frame.columns}
+    head = "".join(f"<th{align[c]}>{escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td{align[c]}>{escape(cell(v, decimals.get(c)))}</td>"
+                         for c, v in zip(frame.columns, values, strict=True)) + "</tr>"
+        for values in frame.itertuples(index=False, name=None))
+    return (f'<div class="sc-table" style="overflow-x:auto"><table><thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>")
