@@ -260,6 +260,12 @@ def _render(page, url: str, heading: str, text: str, chart: bool) -> tuple[float
     return float(stamped) / 1000, driver
 
 
+def _loaded_s(page) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from navigation start to DOMContentLoaded: Streamlit's main script in."""
+    return page.evaluate("() => performance.getEntriesByType('navigation')[0]"
+                         ".domContentLoadedEventEnd") / 1000
+
+
 def _shown_error(page) -> str | None:  # type: ignore[no-untyped-def]
     """The error the page shows (a traceback or the API's message), if any."""
     for box in (page.get_by_test_id("stException"), page.get_by_test_id("stAlert").filter(
@@ -332,6 +338,7 @@ def run(repeat: int, settle: float, returning: bool, dwell: float) -> None:
                 url = f"{ui}/{path}"
                 try:
                     cold, cold_driver = _render(page, url, heading, text, chart)
+                    cold_loaded = _loaded_s(page)
                     time.sleep(dwell)
                     warm, warm_driver = [], []
                     for _ in range(repeat):
@@ -348,11 +355,13 @@ def run(repeat: int, settle: float, returning: bool, dwell: float) -> None:
                 warm_median = statistics.median(warm) if warm else None
                 rows.append({"page": heading, "cold_s": round(cold, 2),
                              "cold_driver_s": round(cold_driver, 2),
+                             "cold_main_script_s": round(cold_loaded, 2),
                              "warm_median_s": None if warm_median is None
                              else round(warm_median, 2),
                              "warm_s": [round(w, 2) for w in warm],
                              "warm_driver_s": [round(w, 2) for w in warm_driver]})
-                print(f"{heading:14s} cold {cold:6.2f} s (driver {cold_driver:5.2f})  warm "
+                print(f"{heading:14s} cold {cold:6.2f} s (driver {cold_driver:5.2f}, main "
+                      f"script {cold_loaded:4.2f})  warm "
                       f"{warm_median if warm else float('nan'):6.2f} s", flush=True)
             browser.close()
     finally:

@@ -13,8 +13,9 @@ its HTTP side run by a fixed set of request threads, and the live model loaded a
   ``Retry-After: 1``. Past its capacity the server keeps answering at capacity with bounded
   latency, instead of an unbounded queue whose every request ends up late.
 - **Warm-up.** Each uvicorn worker process imports this module and loads the live model
-  once, before it answers: without it the first requests of a fresh process wait for the
-  load (seconds) while holding their database connections.
+  and learns today's intraday profile once, before it answers: without it the first requests
+  of a fresh process wait for them (seconds; 0.13 s for the profile on 100 stores' day) while
+  holding their database connections.
 """
 
 from __future__ import annotations
@@ -106,21 +107,30 @@ class PooledThreadsASGIHandler(ASGIHandler):
 
 
 def warm_up() -> None:
-    """Load the live model now; a failure is logged, and requests then answer 503 as usual."""
+    """Load the live model and learn today's intraday profile now (the live reads nowcast
+    with it); a failure is logged, and requests then answer or learn as usual."""
     from django.db import close_old_connections
 
     from shelfcast.server.forecasts.serving import live_model
+    from shelfcast.server.live.profiles import profile_for
+    from shelfcast.server.sales.selectors import live_day_get
 
     start = time.perf_counter()
     try:
         model = live_model()
     except Exception:  # the server must still start: /api/predict/ names the problem itself
         logger.exception("could not load the live model at start")
-        return
-    finally:
-        close_old_connections()  # give the start's connection back before serving
+        model = None
     if model is not None:
         logger.info("live model %s loaded in %.1f s", model.version, time.perf_counter() - start)
+    try:
+        today = live_day_get()
+        if today is not None:
+            profile_for(today)
+    except Exception:  # the first live read learns it instead
+        logger.exception("could not learn the intraday profile at start")
+    finally:
+        close_old_connections()  # give the start's connection back before serving
 
 
 application = ProtocolTypeRouter({
