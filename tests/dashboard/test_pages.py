@@ -113,6 +113,9 @@ def test_sales_trends_chart_and_totals(dashboard_api: ApiServer,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_page("sales_trends.py", dashboard_api, monkeypatch)
     assert len(charts(at)) == 1
+    # Plotly's and the data frame's scripts are fetched while the page reads (page_header).
+    (preload,) = [h.proto.body for h in at.get("html") if "import(" in h.proto.body]
+    assert "PlotlyChart." in preload and "DataFrame." in preload
     end = chain_tables["sales"]["date"].max()
     start = end - timedelta(days=89)
     sales = _api(dashboard_api, "/api/sales/", group="store", date_from=start.isoformat(),

@@ -15,7 +15,7 @@ import streamlit as st
 from shelfcast.dashboard import data_access as da
 
 __all__ = [
-    "EMPTY_HINT", "page_header", "api_errors", "call", "action_connection", "empty_state",
+    "EMPTY_HINT", "PLOTLY_PAGE", "page_header", "api_errors", "call", "action_connection", "empty_state",
     "frozen",
     "download_buttons", "pct_change", "fmt_pct", "preload_elements", "warm_plotly",
 ]
@@ -26,10 +26,16 @@ EMPTY_HINT = ("No data yet: run `shelfcast generate data/demo` then `shelfcast l
               "(the server's database), or upload a dataset.")
 
 
-def page_header(title: str, caption: str) -> da.Connection:
-    """The title and caption of a page; returns the connection to the API."""
+# The scripts a page with Plotly figures and data frames needs, in Streamlit's chunk names.
+PLOTLY_PAGE = ("PlotlyChart", "DataFrame")
+
+
+def page_header(title: str, caption: str, *, preload: tuple[str, ...] = ()) -> da.Connection:
+    """The title and caption of a page, and the element scripts to fetch early (``preload``:
+    ``preload_elements``); returns the connection to the API."""
     st.title(title)
     st.caption(caption)
+    preload_elements(*preload)
     return da.connection()
 
 
@@ -131,14 +137,14 @@ _PLOTLY_CHUNK = _chunk("PlotlyChart")
 
 def preload_elements(*names: str) -> None:
     """Have the browser load and run now the scripts of the Streamlit elements ``names``
-    (chunk names: ``Metric``, ``ArrowVegaLiteChart``, ``embed`` for Vega-Lite's renderer,
-    ``Table``), which it would otherwise fetch only once the first such element arrives.
+    (chunk names: ``Metric``, ``PlotlyChart``, ``DataFrame``, ...), which it would otherwise
+    fetch only once the first such element arrives.
 
     Called at the top of a page, before its reads, so the browser compiles them while the
-    server answers rather than once the data came: on Live's first render in a new browser,
-    from the data's arrival to the end of the run took 0.80 s with this against 1.09 s
-    without (medians of 5, back to back on a loaded machine; docs/dashboard.md, "Render
-    times"). Importing a loaded module again is a no-op.
+    server answers rather than once the data came. Sales trends opened right after Live, in
+    a new document: 2.82-3.01 s without, 2.25-2.36 s with Plotly's 4.6 MB script preloaded
+    (3 interleaved runs each, benchmarks/RESULTS.md, Dashboard). Importing a loaded module
+    again is a no-op.
     """
     chunks = [chunk for chunk in map(_chunk, names) if chunk]
     if not chunks:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from shelfcast.dashboard import data_access as da
 from shelfcast.dashboard.common import (
+    PLOTLY_PAGE,
     call,
     download_buttons,
     empty_state,
@@ -42,7 +43,8 @@ def chart(history: pd.DataFrame, forecast: pd.DataFrame) -> go.Figure:
 
 def page() -> None:
     conn = page_header("Forecasts", "History and forecast with its q10-q90 band, per store "
-                                    "and item.")
+                                    "and item.",
+                       preload=PLOTLY_PAGE)
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet.")

@@ -9,14 +9,15 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import call, empty_state, frozen, page_header
+from shelfcast.dashboard.common import PLOTLY_PAGE, call, empty_state, frozen, page_header
 
 DEMAND_DAYS = 28
 LOW_COVER_DAYS = 3.0
 
 
 def page() -> None:
-    conn = page_header("Inventory", "Stock on hand, days of cover and alerts.")
+    conn = page_header("Inventory", "Stock on hand, days of cover and alerts.",
+                       preload=PLOTLY_PAGE)
     keys = call(da.load_keys, conn)
     # One store to start with: a chain's 100,000 store-items are a choice, not a default.
     stores = st.multiselect("Stores (none: the whole chain)", keys["store"],

@@ -13,8 +13,7 @@ import streamlit as st
 
 from shelfcast.dashboard import data_access as da
 from shelfcast.dashboard import html_parts
-from shelfcast.dashboard.common import (call, empty_state, page_header, preload_elements,
-                                        warm_plotly)
+from shelfcast.dashboard.common import call, empty_state, page_header, warm_plotly
 
 REFRESH_S = 2
 ALERTS_SHOWN = 10
@@ -65,9 +64,9 @@ def live_panel(conn: da.Connection) -> None:
 
 
 def page() -> None:
-    conn = page_header("Live", "Today's sales per store as the tills report them.")
-    # Fetched and compiled by the browser while the server answers the reads, not after.
-    preload_elements(*PRELOAD)
+    # The metrics' script fetched and compiled while the server answers the reads, not after.
+    conn = page_header("Live", "Today's sales per store as the tills report them.",
+                       preload=PRELOAD)
     paused = st.toggle("Pause updates", key="live_pause")
     st.caption("Paused." if paused else f"Updating every {REFRESH_S} s.")
 

@@ -10,7 +10,8 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import action_connection, api_errors, call, page_header
+from shelfcast.dashboard.common import (PLOTLY_PAGE, action_connection, api_errors, call,
+                                        page_header)
 
 PATH = "/api/models/"
 MONITORING = "/api/monitoring/"
@@ -105,7 +106,8 @@ def _monitoring(conn: da.Connection) -> None:
 
 def page() -> None:
     conn = page_header("Models", "The model versions, the live one, their metrics; train, "
-                       "promote, and how the published forecasts fared.")
+                       "promote, and how the published forecasts fared.",
+                       preload=PLOTLY_PAGE)
     versions = _versions(conn)
     if versions is None:
         return

@@ -6,11 +6,13 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import call, download_buttons, empty_state, frozen, page_header
+from shelfcast.dashboard.common import (PLOTLY_PAGE, call, download_buttons, empty_state, frozen,
+                                        page_header)
 
 
 def page() -> None:
-    conn = page_header("Orders", "Order proposals, with the reason for each.")
+    conn = page_header("Orders", "Order proposals, with the reason for each.",
+                       preload=PLOTLY_PAGE)
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet, so no orders either.")

@@ -12,6 +12,7 @@ import streamlit as st
 
 from shelfcast.dashboard import data_access as da
 from shelfcast.dashboard.common import (
+    PLOTLY_PAGE,
     call,
     empty_state,
     fmt_pct,
@@ -46,7 +47,8 @@ def weekly_changes(weekly: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def page() -> None:
-    conn = page_header("Sales trends", "Sales over time per store, category or item.")
+    conn = page_header("Sales trends", "Sales over time per store, category or item.",
+                       preload=PLOTLY_PAGE)
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet.")

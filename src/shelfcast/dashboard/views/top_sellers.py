@@ -11,7 +11,7 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import call, empty_state, frozen, page_header
+from shelfcast.dashboard.common import PLOTLY_PAGE, call, empty_state, frozen, page_header
 
 GROUPS = {"item": "item_id", "store": "store_id", "category": "category"}
 DEFAULT_DAYS = 28
@@ -46,7 +46,8 @@ def summary(conn: da.Connection, group: str, filters: dict, start, end) -> pd.Da
 
 
 def page() -> None:
-    conn = page_header("Top sellers", "The best sellers over a range, with growth and share.")
+    conn = page_header("Top sellers", "The best sellers over a range, with growth and share.",
+                       preload=PLOTLY_PAGE)
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet.")
