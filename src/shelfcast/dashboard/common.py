@@ -15,7 +15,7 @@ import streamlit as st
 from shelfcast.dashboard import data_access as da
 
 __all__ = [
-    "EMPTY_HINT", "PLOTLY_PAGE", "page_header", "api_errors", "call", "action_connection", "empty_state",
+    "EMPTY_HINT", "PLOTLY_PAGE", "page_header", "html", "api_errors", "call", "action_connection", "empty_state",
     "frozen",
     "download_buttons", "pct_change", "fmt_pct", "preload_elements", "warm_plotly",
 ]
@@ -73,6 +73,11 @@ def action_connection(conn: da.Connection, key: str, role: str) -> da.Connection
     typed = st.text_input(f"Token for this action ({role}); blank: the dashboard's own",
                           type="password", key=key)
     return da.Connection(url=conn.url, token=typed.strip()) if typed.strip() else conn
+
+
+def html(markup: str) -> None:
+    """Markup of ``html_parts``, drawn by Streamlit's markdown (its main script)."""
+    st.markdown(markup, unsafe_allow_html=True)
 
 
 def empty_state(what: str, hint: str = EMPTY_HINT) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable
 from html import escape
 from typing import Any
 
@@ -107,17 +108,20 @@ def store_progress(stores: pd.DataFrame, *, max_height_px: int = 440) -> str:
             f'overflow-y:auto;padding-right:0.5rem">{"".join(rows)}</div></div>')
 
 
-def table(frame: pd.DataFrame) -> str:
+def table(frame: pd.DataFrame, *, right: Iterable[str] = ()) -> str:
     """``frame`` as an HTML table: its columns as headers, numbers right-aligned with
     thousands separators (a column's numbers with 2 decimals unless all are whole), missing
-    values blank; scrolls sideways when wide."""
+    values blank; scrolls sideways when wide. ``right``: more columns to right-align (numbers
+    written as text, such as ``+1.5%``)."""
     decimals: dict[Any, int | None] = {}
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             known = values.dropna()
             decimals[column] = 0 if (known == known.round()).all() else 2
-    align = {c: ' style="text-align:right"' if c in decimals else "" for c in frame.columns}
+    right = set(right)
+    align = {c: ' style="text-align:right"' if c in decimals or c in right else ""
+             for c in frame.columns}
     head = "".join(f"<th{align[c]}>{escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(f"<td{align[c]}>{escape(cell(v, decimals.get(c)))}</td>"

@@ -13,17 +13,13 @@ import streamlit as st
 
 from shelfcast.dashboard import data_access as da
 from shelfcast.dashboard import html_parts
-from shelfcast.dashboard.common import call, empty_state, page_header, warm_plotly
+from shelfcast.dashboard.common import call, empty_state, html, page_header, warm_plotly
 
 REFRESH_S = 2
 ALERTS_SHOWN = 10
 # The script of the one element below that is not in Streamlit's main script (the metrics),
 # in Streamlit's chunk names.
 PRELOAD = ("Metric",)
-
-
-def html(markup: str) -> None:
-    st.markdown(markup, unsafe_allow_html=True)
 
 
 def live_panel(conn: da.Connection) -> None:

@@ -1,6 +1,8 @@
 """Sales trends: sales per store, category or item over a chosen range (Plotly lines), and
 the change of the latest complete week against the week before and the same week a year
-earlier."""
+earlier (a plain HTML table of at most a few dozen rows: ``st.dataframe`` would have the
+browser compile its grid and Arrow scripts, 1.2 MB, beside Plotly's on this page's first
+render)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
+from shelfcast.dashboard import html_parts
 from shelfcast.dashboard.common import (
-    PLOTLY_PAGE,
     call,
     empty_state,
     fmt_pct,
     frozen,
+    html,
     page_header,
     pct_change,
 )
@@ -48,7 +51,7 @@ def weekly_changes(weekly: pd.DataFrame, key: str) -> pd.DataFrame:
 
 def page() -> None:
     conn = page_header("Sales trends", "Sales over time per store, category or item.",
-                       preload=PLOTLY_PAGE)
+                       preload=("PlotlyChart",))
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet.")
@@ -100,10 +103,12 @@ def page() -> None:
     if partial:
         st.caption(f"The last {by} ends on {end}, before its end: its sum is partial.")
     st.subheader("Latest complete week")
-    st.dataframe(changes, hide_index=True, key="trends_changes",
-                 column_config={"week-over-week %": st.column_config.NumberColumn(format="%+.1f%%"),
-                                "year-over-year %": st.column_config.NumberColumn(
-                                    format="%+.1f%%")})
+    if changes.empty:
+        st.caption("No complete week in the range yet.")
+        return
+    percents = ["week-over-week %", "year-over-year %"]
+    as_text = {c: changes[c].map(lambda v: fmt_pct(None if pd.isna(v) else v)) for c in percents}
+    html(html_parts.table(changes.assign(**as_text), right=percents))
 
 
 page()
