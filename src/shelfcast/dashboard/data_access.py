@@ -352,12 +352,13 @@ def load_alerts(conn: Connection, filters: tuple[tuple[str, Any], ...] = ()) -> 
 
 @st.cache_data(ttl=READ_TTL_S, show_spinner=False)
 def load_keys(conn: Connection) -> dict[str, list[str]]:
-    """The stores, items and categories that have sales (for the filters)."""
-    out: dict[str, list[str]] = {}
-    for group, column in (("store", "store_id"), ("item", "item_id"), ("category", "category")):
-        frame = fetch_frame(conn, "/api/sales/top/", {"group": group})
-        out[group] = sorted(frame[column].astype(str)) if column in frame.columns else []
-    return out
+    """The stores, items and categories that have sales (for the filters); the three reads
+    sent at once."""
+    groups = {"store": "store_id", "item": "item_id", "category": "category"}
+    frames = _readers().map(lambda group: fetch_frame(conn, "/api/sales/top/", {"group": group}),
+                            groups)
+    return {group: sorted(frame[column].astype(str)) if column in frame.columns else []
+            for (group, column), frame in zip(groups.items(), frames, strict=True)}
 
 
 @st.cache_data(ttl=READ_TTL_S, show_spinner=False)
