@@ -43,19 +43,49 @@ def cell(value: Any, decimals: int | None = None) -> str:
     return str(value)
 
 
-def _value(row: pd.Series, column: str) -> float | None:
-    value = row.get(column)
-    if value is None or pd.isna(value):
-        return None
-    return float(value)
+# One style sheet per chart, classes on the rows: a row is about 300 characters of markup,
+# resent on each 2 s refresh for every store.
+_STYLE = f"""<style>
+.sc-store {{display: grid; grid-template-columns: 4.5rem 1fr 11rem; gap: 0.5rem;
+  align-items: center; font-size: 0.8rem; line-height: 1.35rem}}
+.sc-store > span:first-child {{overflow: hidden; text-overflow: ellipsis; white-space: nowrap}}
+.sc-track {{position: relative; height: 1rem; background: rgba(128, 128, 128, 0.12);
+  border-radius: 2px}}
+.sc-bar {{position: absolute; left: 0; top: 50%; transform: translateY(-50%);
+  border-radius: 2px}}
+.sc-now {{height: 0.8rem; background: {NOWCAST}}}
+.sc-sold {{height: 0.5rem; background: {SOLD}}}
+.sc-tick {{position: absolute; top: 0; bottom: 0; width: 2px; background: {FORECAST}}}
+.sc-num {{text-align: right; font-variant-numeric: tabular-nums}}
+</style>"""
 
 
-def _bar(value: float | None, scale: float, color: str, height: str) -> str:
-    if value is None or value <= 0:
-        return ""
-    width = min(value / scale, 1.0) * 100
-    return (f'<div style="position:absolute;left:0;top:50%;transform:translateY(-50%);'
-            f'height:{height};width:{width:.2f}%;background:{color};border-radius:2px"></div>')
+def _known(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _share(value: float, scale: float) -> str:
+    return f"{min(value / scale, 1.0) * 100:.2f}%"
+
+
+def _row(store: str, sold: float, nowcast: float | None, forecast: float | None,
+         scale: float) -> str:
+    said = [f"{cell(sold)} sold so far"]
+    said += [] if nowcast is None else [f"nowcast {cell(round(nowcast))}"]
+    said += [] if forecast is None else [f"forecast {cell(round(forecast))}"]
+    data = " ".join(f'data-{name}="{"" if value is None else repr(value)}"'
+                    for name, value in (("units", sold), ("nowcast", nowcast),
+                                        ("forecast", forecast)))
+    bars = "".join(f'<div class="sc-bar {kind}" style="width:{_share(value, scale)}"></div>'
+                   for kind, value in (("sc-now", nowcast), ("sc-sold", sold))
+                   if value is not None and value > 0)
+    tick = "" if forecast is None else (
+        f'<div class="sc-tick" style="left:calc({_share(forecast, scale)} - 1px)"></div>')
+    numbers = " / ".join(cell(None if v is None else round(v)) for v in (sold, nowcast, forecast))
+    store = escape(store)
+    return (f'<div class="sc-store" data-store="{store}" {data} '
+            f'title="{store}: {escape("; ".join(said))}"><span>{store}</span>'
+            f'<div class="sc-track">{bars}{tick}</div><span class="sc-num">{numbers}</span></div>')
 
 
 def store_progress(stores: pd.DataFrame, *, max_height_px: int = 440) -> str:
@@ -66,46 +96,20 @@ def store_progress(stores: pd.DataFrame, *, max_height_px: int = 440) -> str:
     scrolls past ``max_height_px``."""
     if stores.empty:
         return ""
-    frame = stores.sort_values("store_id")
-    columns = [c for c in ("units", "nowcast_today", "forecast_today") if c in frame]
-    peak = frame[columns].max(numeric_only=True).max()
+    frame = stores.sort_values("store_id").reindex(
+        columns=["store_id", "units", "nowcast_today", "forecast_today"])
+    peak = frame[["units", "nowcast_today", "forecast_today"]].max().max()
     scale = float(peak) if pd.notna(peak) and peak > 0 else 1.0
-    rows = []
-    for _, row in frame.iterrows():
-        store = escape(str(row["store_id"]))
-        sold = _value(row, "units") or 0.0
-        nowcast, forecast = _value(row, "nowcast_today"), _value(row, "forecast_today")
-        tick = "" if forecast is None else (
-            f'<div style="position:absolute;top:0;bottom:0;width:2px;'
-            f'left:calc({min(forecast / scale, 1.0) * 100:.2f}% - 1px);'
-            f'background:{FORECAST}"></div>')
-        said = [f"{cell(sold)} sold so far"]
-        said += [] if nowcast is None else [f"nowcast {cell(round(nowcast))}"]
-        said += [] if forecast is None else [f"forecast {cell(round(forecast))}"]
-        data = " ".join(f'data-{name}="{"" if value is None else repr(value)}"'
-                        for name, value in (("units", sold), ("nowcast", nowcast),
-                                            ("forecast", forecast)))
-        rows.append(
-            f'<div class="sc-store" data-store="{store}" {data} title="{store}: '
-            f'{escape("; ".join(said))}" style="display:grid;grid-template-columns:'
-            f'4.5rem 1fr 11rem;gap:0.5rem;align-items:center;font-size:0.8rem;'
-            f'line-height:1.35rem">'
-            f'<span style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
-            f"{store}</span>"
-            f'<div style="position:relative;height:1rem;background:rgba(128,128,128,0.12);'
-            f'border-radius:2px">{_bar(nowcast, scale, NOWCAST, "0.8rem")}'
-            f'{_bar(sold, scale, SOLD, "0.5rem")}{tick}</div>'
-            f'<span style="text-align:right;font-variant-numeric:tabular-nums">'
-            f"{cell(round(sold))} / {cell(None if nowcast is None else round(nowcast))}"
-            f" / {cell(None if forecast is None else round(forecast))}</span></div>")
+    rows = "".join(_row(str(store), _known(sold) or 0.0, _known(nowcast), _known(forecast), scale)
+                   for store, sold, nowcast, forecast in frame.itertuples(index=False, name=None))
     legend = (f'<div style="font-size:0.8rem;margin-bottom:0.3rem">'
               f'<span style="color:{SOLD}">&#9632;</span> sold so far &nbsp; '
               f'<span style="color:{NOWCAST}">&#9632;</span> nowcast (expected by the close) '
               f'&nbsp; <span style="color:{FORECAST}">|</span> morning forecast &nbsp; '
               f"(numbers: so far / nowcast / forecast; scale: 0 to {cell(round(scale))} "
               f"units)</div>")
-    return (f'<div class="sc-store-progress">{legend}<div style="max-height:{max_height_px}px;'
-            f'overflow-y:auto;padding-right:0.5rem">{"".join(rows)}</div></div>')
+    return (f'{_STYLE}<div class="sc-store-progress">{legend}<div style="max-height:'
+            f'{max_height_px}px;overflow-y:auto;padding-right:0.5rem">{rows}</div></div>')
 
 
 def table(frame: pd.DataFrame, *, right: Iterable[str] = ()) -> str:
