@@ -15,8 +15,8 @@ import streamlit as st
 from shelfcast.dashboard import data_access as da
 
 __all__ = [
-    "EMPTY_HINT", "PLOTLY_PAGE", "page_header", "html", "api_errors", "call", "action_connection", "empty_state",
-    "frozen",
+    "EMPTY_HINT", "PLOTLY_PAGE", "page_header", "html", "api_errors", "call",
+    "action_connection", "empty_state", "frozen",
     "download_buttons", "pct_change", "fmt_pct", "preload_elements", "warm_plotly",
 ]
 

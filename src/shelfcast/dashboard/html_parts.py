@@ -1,5 +1,5 @@
-"""The Live page's chart and tables as plain HTML, shown with ``st.markdown(...,
-unsafe_allow_html=True)``.
+"""The Live page's chart and tables, and Sales trends' week table, as plain HTML, shown with
+``st.markdown(..., unsafe_allow_html=True)`` (``common.html``).
 
 Live is the page a store opens first, often in a browser that has not seen the dashboard
 before. Streamlit's chart and table elements each make that browser fetch and compile a
@@ -43,7 +43,7 @@ def cell(value: Any, decimals: int | None = None) -> str:
     return str(value)
 
 
-# One style sheet per chart, classes on the rows: a row is about 300 characters of markup,
+# One style sheet per chart, classes on the rows: a row is about 450 characters of markup,
 # resent on each 2 s refresh for every store.
 _STYLE = f"""<style>
 .sc-store {{display: grid; grid-template-columns: 4.5rem 1fr 11rem; gap: 0.5rem;

@@ -37,8 +37,7 @@ def live_panel(conn: da.Connection) -> None:
     b.metric("Units today", f"{total_units:,.0f}", help=f"{total_lines:,} till lines")
     c.metric("Forecast for today",
              f"{forecast.sum():,.0f}" if forecast.notna().any() else "none published")
-    sold = stores[stores["lines"] > 0] if not stores.empty else stores
-    if sold.empty:
+    if total_lines == 0:
         st.info(f"No till lines ingested for {live['date']} yet: the tills (or "
                 "`shelfcast simulate`) post them to `/api/transactions/`.", icon=":material/info:")
     if not stores.empty:
