@@ -5,6 +5,16 @@
 # the processes need (server, dashboard), nothing for development.
 
 ARG PYTHON_VERSION=3.11
+# plotly.js's basic build, which the dashboard draws its figures with: the version the pinned
+# Python plotly package was made for (`make install` asks plotly; a test keeps these equal).
+ARG PLOTLY_JS_VERSION=4.1.1
+
+# --- plotly.js: from the npm registry, as `make install` takes it --------------------------
+FROM node:20-bookworm-slim AS plotlyjs
+ARG PLOTLY_JS_VERSION
+WORKDIR /npm
+RUN npm pack --silent "plotly.js-basic-dist-min@${PLOTLY_JS_VERSION}" \
+    && tar -xzf "plotly.js-basic-dist-min-${PLOTLY_JS_VERSION}.tgz" package/plotly-basic.min.js
 
 # --- build: the package and its dependencies in a virtualenv, copied whole below ---------
 FROM python:${PYTHON_VERSION}-slim-bookworm AS build
@@ -16,6 +26,7 @@ RUN python -m venv /opt/shelfcast
 COPY pyproject.toml README.md ./
 COPY requirements/constraints.txt requirements/constraints.txt
 COPY src/ src/
+COPY --from=plotlyjs /npm/package/plotly-basic.min.js src/shelfcast/dashboard/static/
 RUN /opt/shelfcast/bin/pip install -c requirements/constraints.txt ".[server,dashboard]"
 
 # --- runtime: slim, no compilers, not root --------------------------------------------

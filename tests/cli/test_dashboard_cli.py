@@ -18,6 +18,8 @@ def test_the_command_runs_the_app_headless_without_usage_stats() -> None:
     assert options == {"--server.port": "8600", "--server.address": "127.0.0.1",
                        "--server.headless": "true", "--browser.gatherUsageStats": "false",
                        "--client.toolbarMode": "minimal",
+                       # the folder static beside app.py: the plotly.js the figures are drawn by
+                       "--server.enableStaticServing": "true",
                        # nothing after each run but the run: no source watch, no forced GC
                        "--server.fileWatcherType": "none", "--runner.postScriptGC": "false"}
 

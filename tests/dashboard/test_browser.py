@@ -135,9 +135,9 @@ def test_the_live_page_follows_new_till_lines_without_a_reload(
 
 
 @pytest.mark.slow
-def test_the_live_page_draws_with_streamlits_main_script_then_warms_plotly(
+def test_the_live_page_draws_with_streamlits_main_script_then_loads_plotly(
         dashboard_url: str, browser_page: Page) -> None:
-    # A new tab of its own: nothing warmed yet (the warm-up is once per tab).
+    # A new tab of its own: a new document, nothing loaded yet.
     assert browser_page.context.browser is not None
     page = browser_page.context.browser.new_page()
     try:
@@ -147,22 +147,51 @@ def test_the_live_page_draws_with_streamlits_main_script_then_warms_plotly(
         expect(page.locator(".sc-table table").first).to_be_visible(timeout=WAIT_MS)
         assert page.locator(".js-plotly-plot").count() == 0
         # Drawn without the scripts of Streamlit's charts and tables (Vega-Lite's renderer,
-        # the Arrow tables): none was fetched before the Plotly warm-up began (if it has).
-        fetched = page.evaluate("""() => {
-            const all = performance.getEntriesByType('resource');
-            const plotly = all.find((e) => e.name.includes('/static/js/PlotlyChart.'));
-            return all.filter((e) => !plotly || e.startTime < plotly.startTime)
-                      .map((e) => e.name.split('/').pop());
-        }""")
-        heavy = ("embed.", "ArrowVegaLiteChart.", "arrowFormatUtils.", "Table.")
+        # the Arrow tables, its Plotly element): none was fetched.
+        fetched = page.evaluate("""() => performance.getEntriesByType('resource')
+            .map((e) => e.name.split('/').pop())""")
+        heavy = ("embed.", "ArrowVegaLiteChart.", "arrowFormatUtils.", "Table.", "PlotlyChart.")
         assert not [name for name in fetched if name.startswith(heavy)], fetched
-        # Once the page is idle, Streamlit's Plotly script is loaded and run for the next page.
-        page.wait_for_function(
-            "() => sessionStorage.getItem('shelfcast_plotly_warm') === '1'", timeout=WAIT_MS)
+        # Once the page is idle, plotly.js's basic build is loaded and run for the next page.
+        page.wait_for_function("() => window.Plotly !== undefined", timeout=WAIT_MS)
         assert page.evaluate("() => performance.getEntriesByType('resource')"
-                             ".some(e => e.name.includes('/static/js/PlotlyChart.'))")
+                             ".some(e => e.name.includes('/app/static/plotly-basic.min.js'))")
     finally:
         page.close()
+
+
+@pytest.mark.slow
+def test_sales_trends_draws_interactive_figures_with_plotlys_basic_build(
+        dashboard_url: str, browser_page: Page, screenshots: Path) -> None:
+    page = browser_page
+    page.goto(f"{dashboard_url}/sales_trends", wait_until="domcontentloaded")
+    plot = page.locator(".sc-chart .js-plotly-plot")
+    expect(plot).to_be_visible(timeout=WAIT_MS)
+
+    sent_js = """() => JSON.parse(document.querySelector(
+        ".sc-chart script[type='application/json']").textContent).data.map(t => t.name)"""
+    sent = page.evaluate(sent_js)
+    assert len(sent) > 1
+    expect(plot.locator(".scatterlayer .trace")).to_have_count(len(sent), timeout=WAIT_MS)
+    expect(plot.locator(".legend .legendtext")).to_have_text(sent, timeout=WAIT_MS)
+    # Interactive: hovering the plot area shows the values of that date (x unified).
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    expect(plot.locator(".hoverlayer .legend")).to_be_visible(timeout=WAIT_MS)
+    # Another grouping is a new figure, drawn in place of the first.
+    page.get_by_test_id("stRadio").first.get_by_text("category").click()
+    page.wait_for_function(f"(old) => JSON.stringify(({sent_js})()) !== JSON.stringify(old)",
+                           arg=sent, timeout=WAIT_MS)
+    sent_now = page.evaluate(sent_js)
+    expect(plot).to_have_count(1, timeout=WAIT_MS)
+    expect(plot.locator(".scatterlayer .trace")).to_have_count(len(sent_now), timeout=WAIT_MS)
+    expect(plot.locator(".legend .legendtext")).to_have_text(sent_now, timeout=WAIT_MS)
+    # By the basic build, not Streamlit's Plotly element.
+    fetched = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("/app/static/plotly-basic.min.js" in name for name in fetched)
+    assert not any("/static/js/PlotlyChart." in name for name in fetched)
+    page.screenshot(path=str(screenshots / "sales_trends_by_category.png"))
 
 
 TOKEN_LABEL = "Token for this action (analyst or admin); blank: the dashboard's own"

@@ -3,11 +3,14 @@ HTTP (tests/plugins/dashboard.py): no exception, and the figures shown agree wit
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import numpy as np
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -44,8 +47,28 @@ def metric(at: AppTest, label: str) -> str:
     return found[0]
 
 
-def charts(at: AppTest) -> list:
-    return at.get("plotly_chart")
+def charts(at: AppTest) -> list[dict]:
+    """The figures the page drew (``charts.plotly_chart``: the figure's JSON in the page),
+    and none by Streamlit's own Plotly element (its 4.6 MB script)."""
+    assert not at.get("plotly_chart")
+    bodies = [h.proto.body for h in at.get("html") if 'class="sc-chart"' in h.proto.body]
+    return [json.loads(re.search(r'<script type="application/json">(.*?)</script>', body,
+                                 re.S).group(1)) for body in bodies]
+
+
+def values(array: list | dict) -> list:
+    """A figure's array as plotly's JSON has it: a list, or typed (``dtype`` and base64)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return array
+
+
+def loads_plotly(at: AppTest) -> bool:
+    """Whether the page loads plotly.js's basic build (``charts.preload``/``load_when_idle``),
+    and no script of Streamlit's Plotly element."""
+    bodies = [h.proto.body for h in at.get("html")]
+    assert not any("PlotlyChart." in body for body in bodies)
+    return any("app/static/plotly-basic.min.js" in body for body in bodies)
 
 
 def test_the_entry_routes_to_the_live_page(dashboard_api: ApiServer,
@@ -100,10 +123,10 @@ def test_live_shows_todays_units_per_store(dashboard_api: ApiServer,
     alerts = _api(dashboard_api, "/api/alerts/")["count"]
     assert len(alerts_table.rows) == min(alerts, alerts_shown) > 0
     assert "message" in alerts_table.header
-    # The metrics' script is fetched while the page reads (common.preload_elements), the
-    # Plotly script is warmed in the browser for the next page (common.warm_plotly).
+    # The metrics' script is fetched while the page reads (common.preload_elements), plotly.js
+    # is loaded once idle, for the next page (charts.load_when_idle).
     assert any("Metric." in h.proto.body for h in at.get("html"))
-    assert any("PlotlyChart." in h.proto.body for h in at.get("html"))
+    assert loads_plotly(at)
     at.toggle(key="live_pause").set_value(True).run()
     assert not at.exception
     assert any("Paused" in c.value for c in at.caption)
@@ -113,10 +136,14 @@ def test_sales_trends_chart_and_totals(dashboard_api: ApiServer,
                                        chain_tables: dict[str, pl.DataFrame],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_page("sales_trends.py", dashboard_api, monkeypatch)
-    assert len(charts(at)) == 1
-    # Plotly's script is fetched while the page reads (page_header); no data frame's grid.
-    (preload,) = [h.proto.body for h in at.get("html") if "import(" in h.proto.body]
-    assert "PlotlyChart." in preload and not at.dataframe
+    (figure,) = charts(at)
+    # plotly.js is loaded while the page reads (page_header); no data frame's grid.
+    assert loads_plotly(at) and not at.dataframe
+    # One line per store picked, with Streamlit's colours, not its stand-ins (#000001...).
+    picked = at.multiselect(key="trends_store_pick").value
+    assert sorted(trace["name"] for trace in figure["data"]) == sorted(picked)
+    assert {trace["type"] for trace in figure["data"]} == {"scatter"}
+    assert all(not trace["line"]["color"].startswith("#0000") for trace in figure["data"])
     end = chain_tables["sales"]["date"].max()
     start = end - timedelta(days=89)
     sales = _api(dashboard_api, "/api/sales/", group="store", date_from=start.isoformat(),
@@ -173,9 +200,11 @@ def test_forecasts_chart_band_and_actuals(dashboard_api: ApiServer,
     # the fixture's 14 days around the last day, and what `shelfcast load` published
     assert metric(at, "Forecast days") == str(len(published))
     assert len(published) >= 14
-    figure = charts(at)[0].proto.spec
-    for name in ('"sales"', '"forecast"', '"q10-q90"'):
-        assert name in figure
+    (figure,) = charts(at)
+    assert [trace["name"] for trace in figure["data"]] == ["sales", "q90", "q10-q90", "forecast"]
+    drawn = {trace["name"]: trace for trace in figure["data"]}
+    assert drawn["q10-q90"]["fill"] == "tonexty"  # the band between q10 and q90
+    assert len(drawn["forecast"]["x"]) == len(published)
     # Seven forecast days (the last week of sales) have their actuals.
     assert len(at.dataframe[0].value) == 7
     assert at.get("download_button")
@@ -201,7 +230,10 @@ def test_inventory_days_of_cover_and_alerts(dashboard_api: ApiServer,
     assert metric(at, "Units on hand") != "0"
     table = at.dataframe[0].value
     assert table["days of cover"].notna().any()
-    assert len(charts(at)) == 1
+    # The histogram's bars, counted by the page: every store-item with a known cover, once.
+    (figure,) = charts(at)
+    assert sum(sum(values(trace["y"])) for trace in figure["data"]) == table[
+        "days of cover"].notna().sum()
     at.toggle(key="inventory_flagged").set_value(True).run()
     assert not at.exception
     flagged = at.dataframe[0].value

@@ -109,6 +109,22 @@ def test_the_image_installs_as_make_does() -> None:
     assert "HEALTHCHECK" in dockerfile and "/api/health/" in dockerfile
 
 
+def test_the_image_serves_the_plotly_js_that_make_installs() -> None:
+    from plotly.offline import get_plotlyjs_version
+
+    from shelfcast.dashboard import charts
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    version = re.search(r"^ARG PLOTLY_JS_VERSION=(\S+)$", dockerfile, re.M).group(1)
+    assert version == get_plotlyjs_version(), "the version the pinned Python plotly was made for"
+    static = charts.PLOTLY_JS.relative_to(ROOT)
+    assert re.search(rf"^COPY --from=plotlyjs \S+/{charts.PLOTLY_JS.name} {static.parent}/$",
+                     dockerfile, re.M)
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["shelfcast"]
+    assert "dashboard/static/*.js" in package_data  # installed with the package, not editable
+
+
 def _shelfcast_commands() -> dict[str, Any]:
     """``shelfcast``'s commands by name, as its --help lists them."""
     from shelfcast.cli.main import app

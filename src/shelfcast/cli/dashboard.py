@@ -22,17 +22,19 @@ def streamlit_args(*, port: int, host: str) -> list[str]:
     """The ``streamlit run`` command line for the app: headless, no usage statistics, through
     ``shelfcast.dashboard.streamlit_main`` (Streamlit with the pages' libraries imported first).
 
-    No file watcher and no forced garbage collection after each script run: an installed app's
-    sources do not change while it serves, and after every run (each Live refresh too) these
-    cost about 0.5 s and 0.17 s of CPU in the process that sends the page to the browser,
-    before the run's end reached it (docs/dashboard.md, "Render times")."""
+    Static serving on: the dashboard's folder ``static`` holds the plotly.js it draws its
+    figures with (``shelfcast.dashboard.charts``). No file watcher and no forced garbage
+    collection after each script run: an installed app's sources do not change while it
+    serves, and after every run (each Live refresh too) these cost about 0.5 s and 0.17 s of
+    CPU in the process that sends the page to the browser, before the run's end reached it
+    (docs/dashboard.md, "Render times")."""
     import shelfcast.dashboard
 
     entry = Path(shelfcast.dashboard.__file__).parent / "app.py"
     return [sys.executable, "-m", "shelfcast.dashboard.streamlit_main", "run", str(entry),
             "--server.port", str(port), "--server.address", host,
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "minimal",
+            "--client.toolbarMode", "minimal", "--server.enableStaticServing", "true",
             "--server.fileWatcherType", "none", "--runner.postScriptGC", "false"]
 
 

@@ -7,17 +7,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from math import isnan
 from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
 
+from shelfcast.dashboard import charts
 from shelfcast.dashboard import data_access as da
 
 __all__ = [
-    "EMPTY_HINT", "PLOTLY_PAGE", "page_header", "html", "api_errors", "call",
+    "EMPTY_HINT", "page_header", "html", "api_errors", "call",
     "action_connection", "empty_state", "frozen",
-    "download_buttons", "pct_change", "fmt_pct", "preload_elements", "warm_plotly",
+    "download_buttons", "pct_change", "fmt_pct", "preload_elements",
 ]
 
 T = TypeVar("T")
@@ -26,16 +28,18 @@ EMPTY_HINT = ("No data yet: run `shelfcast generate data/demo` then `shelfcast l
               "(the server's database), or upload a dataset.")
 
 
-# The scripts a page with Plotly figures and data frames needs, in Streamlit's chunk names.
-PLOTLY_PAGE = ("PlotlyChart", "DataFrame")
-
-
-def page_header(title: str, caption: str, *, preload: tuple[str, ...] = ()) -> da.Connection:
-    """The title and caption of a page, and the element scripts to fetch early (``preload``:
-    ``preload_elements``); returns the connection to the API."""
+def page_header(title: str, caption: str, *, preload: tuple[str, ...] = (),
+                figures: bool = False) -> da.Connection:
+    """The title and caption of a page, and the scripts to load early: Streamlit's element
+    scripts ``preload`` (``preload_elements``) and, for a page with ``figures``, plotly.js
+    (``charts.preload``); returns the connection to the API."""
     st.title(title)
     st.caption(caption)
+    if figures and not charts.available():
+        preload = (*preload, "PlotlyChart")  # then drawn by st.plotly_chart
     preload_elements(*preload)
+    if figures:
+        charts.preload()
     return da.connection()
 
 
@@ -117,7 +121,9 @@ def download_buttons(conn: da.Connection, path: str, filters: tuple[tuple[str, A
 
 
 def pct_change(new: float | None, old: float | None) -> float | None:
-    if new is None or old is None or old == 0:
+    """The change from ``old`` to ``new`` in percent; None where either is unknown (None, or
+    NaN: a sum over no rows) or ``old`` is 0."""
+    if new is None or old is None or isnan(new) or isnan(old) or old == 0:
         return None
     return (new - old) / abs(old) * 100.0
 
@@ -136,9 +142,6 @@ def _chunk(name: str) -> str | None:
     return found.name if found else None
 
 
-# Streamlit's Plotly component: one 4.6 MB script, loaded by the first Plotly figure a tab shows.
-_PLOTLY_CHUNK = _chunk("PlotlyChart")
-
 
 def preload_elements(*names: str) -> None:
     """Have the browser load and run now the scripts of the Streamlit elements ``names``
@@ -146,10 +149,9 @@ def preload_elements(*names: str) -> None:
     fetch only once the first such element arrives.
 
     Called at the top of a page, before its reads, so the browser compiles them while the
-    server answers rather than once the data came. Sales trends opened right after Live, in
-    a new document: 2.82-3.01 s without, 2.25-2.36 s with Plotly's 4.6 MB script preloaded
-    (3 interleaved runs each, benchmarks/RESULTS.md, Dashboard). Importing a loaded module
-    again is a no-op.
+    server answers rather than once the data came (Sales trends opened right after Live, in
+    a new document, with Streamlit's Plotly script: 2.82-3.01 s without, 2.25-2.36 s with it
+    preloaded; benchmarks/RESULTS.md, Dashboard). Importing a loaded module again is a no-op.
     """
     chunks = [chunk for chunk in map(_chunk, names) if chunk]
     if not chunks:
@@ -157,26 +159,3 @@ def preload_elements(*names: str) -> None:
     imports = ", ".join(f'import("./static/js/{chunk}")' for chunk in chunks)
     st.html(f"<script>Promise.all([{imports}]).catch(() => {{}});</script>",
             unsafe_allow_javascript=True)
-
-
-def warm_plotly() -> None:
-    """Have the browser load and run Streamlit's Plotly script once idle, once per tab.
-
-    The first Plotly figure a tab shows costs its browser seconds of script compile and run
-    (2.3-3.9 s on a loaded machine); once the script has run in the tab, the next Plotly page
-    pays a third of that or less. A
-    page drawn without Plotly (Live) calls this after its own elements, so the tab's next
-    Plotly page does not pay that first cost (benchmarks/RESULTS.md, Dashboard).
-    """
-    if _PLOTLY_CHUNK is None:  # another Streamlit build: nothing to warm, nothing breaks
-        return
-    # Only once the page is idle, off its own render path (started while the page still waited
-    # for its data, it tripled the page's script time). Marked done only once it ran, so a page
-    # left before that tries again. The path is relative: a base URL path still works.
-    st.html(f"""<script>
-      if (!sessionStorage.getItem("shelfcast_plotly_warm")) {{
-        (window.requestIdleCallback || setTimeout)(() =>
-          import("./static/js/{_PLOTLY_CHUNK}")
-            .then(() => sessionStorage.setItem("shelfcast_plotly_warm", "1"), () => {{}}));
-      }}
-    </script>""", unsafe_allow_javascript=True)

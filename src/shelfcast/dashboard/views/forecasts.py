@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
+from shelfcast.dashboard.charts import COLORS, plotly_chart
 from shelfcast.dashboard.common import (
-    PLOTLY_PAGE,
     call,
     download_buttons,
     empty_state,
@@ -23,20 +23,24 @@ from shelfcast.dashboard.common import (
 HISTORY_DAYS = 120
 
 
+SALES_COLOR, FORECAST_COLOR = COLORS[0], COLORS[6]  # blue, orange
+BAND_COLOR = "rgba(255,135,0,0.2)"  # the forecast's, faint
+
+
 def chart(history: pd.DataFrame, forecast: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     if not history.empty:
         fig.add_trace(go.Scatter(x=history["date"], y=history["sales"], name="sales",
-                                 mode="lines"))
+                                 mode="lines", line={"color": SALES_COLOR}))
     if not forecast.empty:
         if {"q10", "q90"} <= set(forecast.columns):
             fig.add_trace(go.Scatter(x=forecast["date"], y=forecast["q90"], name="q90",
                                      mode="lines", line={"width": 0}, showlegend=False))
             fig.add_trace(go.Scatter(x=forecast["date"], y=forecast["q10"], name="q10-q90",
                                      mode="lines", line={"width": 0}, fill="tonexty",
-                                     fillcolor="rgba(99,110,250,0.2)"))
+                                     fillcolor=BAND_COLOR))
         fig.add_trace(go.Scatter(x=forecast["date"], y=forecast["forecast"], name="forecast",
-                                 mode="lines", line={"dash": "dash"}))
+                                 mode="lines", line={"dash": "dash", "color": FORECAST_COLOR}))
     fig.update_layout(title="Sales and forecast", xaxis_title="date", yaxis_title="units")
     return fig
 
@@ -44,7 +48,7 @@ def chart(history: pd.DataFrame, forecast: pd.DataFrame) -> go.Figure:
 def page() -> None:
     conn = page_header("Forecasts", "History and forecast with its q10-q90 band, per store "
                                     "and item.",
-                       preload=PLOTLY_PAGE)
+                       preload=("DataFrame",), figures=True)
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet.")
@@ -60,7 +64,7 @@ def page() -> None:
         shown = history[history["date"] > last - timedelta(days=HISTORY_DAYS)]
     else:
         shown = history
-    st.plotly_chart(chart(shown, forecast), key="forecast_chart")
+    plotly_chart(chart(shown, forecast), key="forecast_chart")
     if forecast.empty:
         empty_state(f"No forecast published for {store} / {item} yet.",
                     "Forecasts are published into the server by `shelfcast load` (with the live "

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import PLOTLY_PAGE, call, empty_state, frozen, page_header
+from shelfcast.dashboard.charts import histogram, plotly_chart
+from shelfcast.dashboard.common import call, empty_state, frozen, page_header
 
 DEMAND_DAYS = 28
 LOW_COVER_DAYS = 3.0
+COVER_BINS = 40
 
 
 def page() -> None:
     conn = page_header("Inventory", "Stock on hand, days of cover and alerts.",
-                       preload=PLOTLY_PAGE)
+                       preload=("DataFrame",), figures=True)
     keys = call(da.load_keys, conn)
     # One store to start with: a chain's 100,000 store-items are a choice, not a default.
     stores = st.multiselect("Stores (none: the whole chain)", keys["store"],
@@ -60,8 +61,8 @@ def page() -> None:
     d.metric("With an alert", int(latest["alert"].notna().sum()))
     st.caption(f"Counts as of {as_of.date()}; demand is the average of the "
                f"{DEMAND_DAYS} days up to it.")
-    st.plotly_chart(px.histogram(latest, x="days of cover", color="store_id", nbins=40,
-                                 title="Days of cover"), key="inventory_chart")
+    plotly_chart(histogram(latest, "days of cover", color="store_id", bins=COVER_BINS,
+                           count="store-items", title="Days of cover"), key="inventory_chart")
     only_flagged = st.toggle("Only flagged (alert or low cover)", key="inventory_flagged")
     shown = latest[latest["alert"].notna() | latest["low cover"]] if only_flagged else latest
     shown = shown.assign(as_of=shown["as_of"].dt.date)

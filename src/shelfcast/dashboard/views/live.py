@@ -13,7 +13,8 @@ import streamlit as st
 
 from shelfcast.dashboard import data_access as da
 from shelfcast.dashboard import html_parts
-from shelfcast.dashboard.common import call, empty_state, html, page_header, warm_plotly
+from shelfcast.dashboard.charts import load_when_idle
+from shelfcast.dashboard.common import call, empty_state, html, page_header
 
 REFRESH_S = 2
 ALERTS_SHOWN = 10
@@ -70,7 +71,7 @@ def page() -> None:
         live_panel(conn)
 
     refreshed()
-    warm_plotly()  # last: its run must not delay this page's own first render
+    load_when_idle()  # plotly.js for the next page; last: not on this page's render path
 
 
 page()

@@ -10,8 +10,8 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import (PLOTLY_PAGE, action_connection, api_errors, call,
-                                        page_header)
+from shelfcast.dashboard.charts import plotly_chart
+from shelfcast.dashboard.common import action_connection, api_errors, call, page_header
 
 PATH = "/api/models/"
 MONITORING = "/api/monitoring/"
@@ -90,14 +90,14 @@ def _monitoring(conn: da.Connection) -> None:
     else:
         long = chain.melt(id_vars="date", value_vars=[c for c in ("wape", "bias", "coverage_q90")
                                                       if c in chain.columns])
-        st.plotly_chart(px.line(long, x="date", y="value", color="variable",
-                                labels={"value": "", "variable": "measure"}),
-                        key="models_accuracy_chart")
+        plotly_chart(px.line(long, x="date", y="value", color="variable", render_mode="svg",
+                             labels={"value": "", "variable": "measure"}),
+                     key="models_accuracy_chart")
     drift = overview.get("drift")
     if drift is not None and not drift.empty:
         st.markdown("**Feature drift** (PSI, the latest daily run)")
-        st.plotly_chart(px.bar(drift.sort_values("psi"), x="psi", y="feature",
-                               orientation="h"), key="models_drift_chart")
+        plotly_chart(px.bar(drift.sort_values("psi"), x="psi", y="feature", orientation="h"),
+                     key="models_drift_chart")
     alerts = overview.get("alerts")
     if alerts is not None and not alerts.empty:
         st.markdown("**Monitoring alerts**")
@@ -107,7 +107,7 @@ def _monitoring(conn: da.Connection) -> None:
 def page() -> None:
     conn = page_header("Models", "The model versions, the live one, their metrics; train, "
                        "promote, and how the published forecasts fared.",
-                       preload=PLOTLY_PAGE)
+                       preload=("DataFrame",), figures=True)
     versions = _versions(conn)
     if versions is None:
         return

@@ -6,13 +6,13 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import (PLOTLY_PAGE, call, download_buttons, empty_state, frozen,
-                                        page_header)
+from shelfcast.dashboard.charts import plotly_chart
+from shelfcast.dashboard.common import call, download_buttons, empty_state, frozen, page_header
 
 
 def page() -> None:
     conn = page_header("Orders", "Order proposals, with the reason for each.",
-                       preload=PLOTLY_PAGE)
+                       preload=("DataFrame",), figures=True)
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet, so no orders either.")
@@ -36,9 +36,9 @@ def page() -> None:
     a.metric("Proposals", len(shown))
     b.metric("Units", f"{shown['quantity'].sum():,.0f}")
     c.metric("Packs", f"{shown['packs'].sum():,.0f}")
-    st.plotly_chart(px.bar(shown.groupby("store_id", as_index=False)["quantity"].sum(),
-                           x="store_id", y="quantity", title="Units to order per store"),
-                    key="orders_chart")
+    plotly_chart(px.bar(shown.groupby("store_id", as_index=False)["quantity"].sum(),
+                        x="store_id", y="quantity", title="Units to order per store"),
+                 key="orders_chart")
     table = shown.assign(order_date=shown["order_date"].dt.date,
                          arrival_date=shown["arrival_date"].dt.date)
     st.dataframe(table, hide_index=True, key="orders_table",

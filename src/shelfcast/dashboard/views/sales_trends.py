@@ -1,7 +1,7 @@
 """Sales trends: sales per store, category or item over a chosen range (Plotly lines), and
 the change of the latest complete week against the week before and the same week a year
 earlier (a plain HTML table of at most a few dozen rows: ``st.dataframe`` would have the
-browser compile its grid and Arrow scripts, 1.2 MB, beside Plotly's on this page's first
+browser compile its grid and Arrow scripts, 1.2 MB, beside plotly.js on this page's first
 render)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import streamlit as st
 
 from shelfcast.dashboard import data_access as da
 from shelfcast.dashboard import html_parts
+from shelfcast.dashboard.charts import plotly_chart
 from shelfcast.dashboard.common import (
     call,
     empty_state,
@@ -51,7 +52,7 @@ def weekly_changes(weekly: pd.DataFrame, key: str) -> pd.DataFrame:
 
 def page() -> None:
     conn = page_header("Sales trends", "Sales over time per store, category or item.",
-                       preload=("PlotlyChart",))
+                       figures=True)
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet.")
@@ -96,8 +97,10 @@ def page() -> None:
                  delta=fmt_pct(pct_change(now, before)), help="against the week before")
         c.metric("Year over year", f"{now:,.0f}", delta=fmt_pct(pct_change(now, year)),
                  help="against the same week 52 weeks earlier")
-    st.plotly_chart(px.line(sales, x="date", y="sales", color=column,
-                            title=f"Units sold per {by} and {group}"), key="trends_chart")
+    plotly_chart(px.line(sales, x="date", y="sales", color=column, render_mode="svg",
+                         title=f"Units sold per {by} and {group}")
+                 .update_layout(hovermode="x unified"),  # every line's value at a date
+                 key="trends_chart")
     partial = (by == "week" and end.weekday() != 6) or (
         by == "month" and (end + timedelta(days=1)).day != 1)
     if partial:

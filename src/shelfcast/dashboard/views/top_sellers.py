@@ -11,7 +11,8 @@ import plotly.express as px
 import streamlit as st
 
 from shelfcast.dashboard import data_access as da
-from shelfcast.dashboard.common import PLOTLY_PAGE, call, empty_state, frozen, page_header
+from shelfcast.dashboard.charts import plotly_chart
+from shelfcast.dashboard.common import call, empty_state, frozen, page_header
 
 GROUPS = {"item": "item_id", "store": "store_id", "category": "category"}
 DEFAULT_DAYS = 28
@@ -47,7 +48,7 @@ def summary(conn: da.Connection, group: str, filters: dict, start, end) -> pd.Da
 
 def page() -> None:
     conn = page_header("Top sellers", "The best sellers over a range, with growth and share.",
-                       preload=PLOTLY_PAGE)
+                       preload=("DataFrame",), figures=True)
     keys = call(da.load_keys, conn)
     if not keys["store"]:
         empty_state("No sales in the database yet.")
@@ -75,8 +76,8 @@ def page() -> None:
     key = GROUPS[group]
     top = table.head(top_n)
     st.metric("Units sold in range", f"{table['units'].sum():,.0f}")
-    st.plotly_chart(px.bar(top, x=key, y="units", title=f"Top {len(top)} by units sold",
-                           hover_data=["share %", "growth %"]), key="top_chart")
+    plotly_chart(px.bar(top, x=key, y="units", title=f"Top {len(top)} by units sold",
+                        hover_data=["share %", "growth %"]), key="top_chart")
     st.dataframe(top, hide_index=True, key="top_table", column_config={
         "revenue": st.column_config.NumberColumn(format="%.2f"),
         "growth %": st.column_config.NumberColumn(format="%+.1f%%"),
