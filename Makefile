@@ -23,9 +23,12 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 # plotly.js's basic build (scatter, bar and pie traces: what the dashboard draws), which the
 # dashboard serves and draws its figures with (dashboard/charts.py): 1.2 MB against the 4.6 MB
 # of every trace type in Streamlit's own Plotly element. From the npm registry, at the version
-# the installed Python plotly package was made for; fetched again after each reinstall.
+# the installed Python plotly package was made for; fetched again after each reinstall. Without
+# npm the dashboard still works, drawing its figures with Streamlit's Plotly element (slower).
 $(PLOTLY_JS): $(STAMP)
-	mkdir -p $(@D)
+	@command -v npm >/dev/null || { echo "npm not found: $@ not fetched (the dashboard" \
+		"draws its figures with Streamlit's own Plotly element)"; exit 0; }; \
+	mkdir -p $(@D) && \
 	version=$$($(PY) -c "from plotly.offline import get_plotlyjs_version as v; print(v())") && \
 	packs=$$(mktemp -d) && \
 	npm pack --silent --loglevel=error --pack-destination $$packs \

@@ -29,8 +29,11 @@ per wait. The driver then checks the same with Playwright's locators; both times
 (``cold_s``: the page's; ``cold_driver_s``: the driver's, from before ``goto`` to its checks).
 Each page is opened cold (the first visit after the dashboard started: nothing cached) and
 then ``--repeat`` times warm (a reload; the loaders' 60 s cache answers); the median warm time
-is reported. ``--dwell`` seconds pass after each load, as a reader's (0 by default: the next
-load starts at once). A page that fails (an error shown, or not rendered within
+is reported. The pages are opened in one browser, in the sidebar's order, so a page after the
+first finds Streamlit's own scripts in the browser's caches; ``--new-browser`` opens each in a
+browser of its own instead (a visitor arriving by a link), ``--returning`` has the browser
+open a page untimed first. ``--dwell`` seconds pass after each load, as a reader's (0 by
+default: the next load starts at once). A page that fails (an error shown, or not rendered within
 ``PAGE_LIMIT_S``) is reported as failed with the reason, and the run goes on to the next page.
 Output: ``benchmarks/out/dashboard/render.json`` and a table on stdout.
 """
@@ -298,7 +301,7 @@ def _post_till_lines(api: str) -> None:
     print(f"posted {lines.height:,} till lines in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
-def run(repeat: int, settle: float, returning: bool, dwell: float) -> None:
+def run(repeat: int, settle: float, returning: bool, dwell: float, new_browser: bool) -> None:
     from playwright.sync_api import sync_playwright
 
     token = _cli("token", "create", "--role", "viewer", "--name", "bench-dashboard").strip()
@@ -326,16 +329,23 @@ def run(repeat: int, settle: float, returning: bool, dwell: float) -> None:
             time.sleep(0.5)
         rows = []
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                 headless=True)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.add_init_script(RENDER_PROBE)
+            def open_browser():  # type: ignore[no-untyped-def]
+                browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                     args=CHROMIUM_ARGS, headless=True)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.add_init_script(RENDER_PROBE)
+                return browser, page
+
+            browser, page = open_browser()
             if returning:
                 # A returning visitor: the browser holds Streamlit's JavaScript from an earlier
                 # visit (the Upload page reads no data, so no page's data cache is warmed).
                 _render(page, f"{ui}/upload", "Upload", "shelfcast validate", False)
             for path, heading, text, chart in PAGES:
                 url = f"{ui}/{path}"
+                if new_browser and rows:  # each page the first of a browser of its own
+                    browser.close()
+                    browser, page = open_browser()
                 try:
                     cold, cold_driver = _render(page, url, heading, text, chart)
                     cold_loaded = _loaded_s(page)
@@ -378,6 +388,7 @@ def run(repeat: int, settle: float, returning: bool, dwell: float) -> None:
         "settle_s": settle,
         "returning_browser": returning,
         "dwell_s": dwell,
+        "new_browser_each_page": new_browser,
         "pages": rows,
     }
     (OUT / "render.json").write_text(json.dumps(result, indent=1))
@@ -391,9 +402,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=["make", "run"])
     parser.add_argument("--repeat", type=int, default=3, help="warm loads per page")
-    parser.add_argument("--returning", action="store_true",
-                        help="open the Upload page once first (a browser that has the app's "
-                             "JavaScript cached), untimed")
+    browsers = parser.add_mutually_exclusive_group()
+    browsers.add_argument("--returning", action="store_true",
+                          help="open the Upload page once first (a browser that has the app's "
+                               "JavaScript cached), untimed")
+    browsers.add_argument("--new-browser", action="store_true",
+                          help="open each page in a new browser, as its first page (a visitor "
+                               "arriving by a link: nothing of Streamlit's loaded yet)")
     parser.add_argument("--dwell", type=float, default=0.0,
                         help="seconds spent on each page once rendered, before the next load "
                              "(a reader; 0: the next load starts at once)")
@@ -407,7 +422,7 @@ def main() -> None:
         if args.step == "make":
             make()
         else:
-            run(args.repeat, args.settle, args.returning, args.dwell)
+            run(args.repeat, args.settle, args.returning, args.dwell, args.new_browser)
 
 
 if __name__ == "__main__":

@@ -55,12 +55,20 @@ _LOADER = """window.shelfcastPlotly = window.shelfcastPlotly || new Promise((res
   document.head.appendChild(script);
 })"""
 
-# Runs where Streamlit inserts it: the figure's JSON is the script element just before.
+# Runs where Streamlit inserts it: the figure's JSON is the script element just before. The
+# text takes the page's colour and the hover boxes its background, so a figure reads in
+# Streamlit's light and dark themes alike (the template's greys are half transparent).
 _DRAW = """(() => {
   const box = document.currentScript.closest(".sc-chart");
   const target = box.querySelector(".sc-plotly");
   const figure = JSON.parse(box.querySelector("script[type='application/json']").textContent);
-  (%(loader)s).then((Plotly) => Plotly.newPlot(target, figure.data, figure.layout, {
+  const ink = getComputedStyle(box).color;
+  const paper = getComputedStyle(document.querySelector(".stApp") || document.body)
+    .backgroundColor;
+  const layout = Object.assign({}, figure.layout, {
+    font: Object.assign({}, figure.layout.font, {color: ink}),
+    hoverlabel: Object.assign({bgcolor: paper, font: {color: ink}}, figure.layout.hoverlabel)});
+  (%(loader)s).then((Plotly) => Plotly.newPlot(target, figure.data, layout, {
       responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"]}))
     .catch((error) => {
       target.textContent = "The chart could not be drawn: " + error.message + ".";
@@ -84,11 +92,17 @@ _STAND_INS = dict(zip(
      "#8e0152", "#c51b7d", "#de77ae", "#f1b6da", "#fde0ef", "#e6f5d0", "#b8e186", "#7fbc41",
      "#4d9221", "#276419"), strict=True))
 _STAND_IN = re.compile("|".join(_STAND_INS))
-# The look of Streamlit's charts: white, its font and colours, small margins (the template
-# replaces Streamlit's, whose layout colours are stand-ins too).
+# The look of Streamlit's charts: its font and colours, light grid, small margins (the
+# template replaces Streamlit's, whose layout colours are stand-ins too).
 _TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
+_GREY, _GREY_LINE = "rgba(128,128,128,0.2)", "rgba(128,128,128,0.4)"
 _TEMPLATE.layout.update(colorway=COLORS, font_family='"Source Sans", sans-serif',
-                        paper_bgcolor="rgba(0,0,0,0)", margin={"l": 10, "r": 10, "b": 10})
+                        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                        modebar={"bgcolor": "rgba(0,0,0,0)", "color": _GREY_LINE,
+                                 "activecolor": COLORS[0]},
+                        margin={"l": 10, "r": 10, "b": 10})
+for _axis in (_TEMPLATE.layout.xaxis, _TEMPLATE.layout.yaxis):
+    _axis.update(gridcolor=_GREY, linecolor=_GREY_LINE, zerolinecolor=_GREY_LINE)
 
 
 @cache

@@ -99,7 +99,8 @@ def page() -> None:
                  help="against the same week 52 weeks earlier")
     plotly_chart(px.line(sales, x="date", y="sales", color=column, render_mode="svg",
                          title=f"Units sold per {by} and {group}")
-                 .update_layout(hovermode="x unified"),  # every line's value at a date
+                 # one box of every line's value at the date under the pointer
+                 .update_layout(hovermode="x unified").update_traces(hovertemplate=None),
                  key="trends_chart")
     partial = (by == "week" and end.weekday() != 6) or (
         by == "month" and (end + timedelta(days=1)).day != 1)
