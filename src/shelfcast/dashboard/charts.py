@@ -25,6 +25,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.io.json import to_json_plotly
 import streamlit as st
 from plotly.offline import get_plotlyjs_version
 
@@ -103,6 +104,7 @@ _TEMPLATE.layout.update(colorway=COLORS, font_family='"Source Sans", sans-serif'
                         margin={"l": 10, "r": 10, "b": 10})
 for _axis in (_TEMPLATE.layout.xaxis, _TEMPLATE.layout.yaxis):
     _axis.update(gridcolor=_GREY, linecolor=_GREY_LINE, zerolinecolor=_GREY_LINE)
+_TEMPLATE_JSON = _TEMPLATE.to_plotly_json()
 
 
 @cache
@@ -142,10 +144,14 @@ def figure_json(fig: go.Figure) -> str:
     """``fig`` (not changed) in the dashboard's look, as JSON that can sit inside a
     ``<script>`` element: real colours for Streamlit's stand-ins, and ``<``, ``>`` and ``&``
     (in hover templates' ``<br>``, say) as JSON escapes, which the HTML sanitiser and parser
-    leave alone."""
-    styled = go.Figure(fig).update_layout(
-        template=_TEMPLATE, margin_t=30 if fig.layout.title.text is None else 50)
-    text = _STAND_IN.sub(lambda found: _STAND_INS[found.group()], styled.to_json())
+    leave alone. Built on the figure's plain dict: copying or updating the figure object
+    validates it all again (0.05 s for a page's line chart)."""
+    figure = fig.to_plotly_json()
+    layout = figure["layout"] = dict(figure.get("layout") or {})
+    layout["template"] = _TEMPLATE_JSON
+    titled = (layout.get("title") or {}).get("text") is not None
+    layout["margin"] = {**(layout.get("margin") or {}), "t": 50 if titled else 30}
+    text = _STAND_IN.sub(lambda found: _STAND_INS[found.group()], to_json_plotly(figure))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
