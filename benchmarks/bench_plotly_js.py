@@ -52,7 +52,7 @@ PAGE = """<html><body><div id="figure" style="width:800px;height:400px"></div>
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+        """No line on stderr per request."""
 
 
 def _serve(folder: Path) -> http.server.ThreadingHTTPServer:
