@@ -25,8 +25,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.io.json import to_json_plotly
 import streamlit as st
+from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs_version
 
 __all__ = ["BASIC_TRACES", "COLORS", "PLOTLY_JS", "available", "figure_json", "histogram",

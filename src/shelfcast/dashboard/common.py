@@ -142,7 +142,6 @@ def _chunk(name: str) -> str | None:
     return found.name if found else None
 
 
-
 def preload_elements(*names: str) -> None:
     """Have the browser load and run now the scripts of the Streamlit elements ``names``
     (chunk names: ``Metric``, ``PlotlyChart``, ``DataFrame``, ...), which it would otherwise
