@@ -22,6 +22,7 @@ import os
 import platform
 import shutil
 import statistics
+import sys
 import tempfile
 import threading
 from datetime import UTC, datetime
@@ -32,11 +33,11 @@ from plotly.offline import get_plotlyjs_version
 
 from shelfcast.dashboard import charts
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_dashboard import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the same browser)
+
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out" / "plotly_js.json"
-CHROMIUM = os.environ.get("SHELFCAST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 BUILDS = {"full": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
           "basic": charts.PLOTLY_JS}
 PAGE = """<html><body><div id="figure" style="width:800px;height:400px"></div>

@@ -1,9 +1,13 @@
 """Reading back the HTML of ``shelfcast.dashboard.html_parts`` with the standard library's
-parser: the per-store rows' ``data-`` attributes and a table's header and cells."""
+parser: the per-store rows' ``data-`` attributes and a table's header and cells; and the
+figure a ``shelfcast.dashboard.charts`` element carries."""
 
 from __future__ import annotations
 
+import json
+import re
 from html.parser import HTMLParser
+from typing import Any
 
 
 class _Reader(HTMLParser):
@@ -49,3 +53,10 @@ def read(markup: str) -> _Reader:
 def as_number(text: str) -> float:
     """A cell's number back: ``1,234.5`` -> 1234.5."""
     return float(text.replace(",", ""))
+
+
+def figure(body: str) -> dict[str, Any]:
+    """The Plotly figure in the body of a ``charts.plotly_chart`` element (its JSON)."""
+    found = re.search(r'<script type="application/json">(.*?)</script>', body, re.S)
+    assert found, body[:200]
+    return json.loads(found.group(1))

@@ -15,6 +15,7 @@ from plotly.offline import get_plotlyjs_version
 from streamlit.testing.v1 import AppTest
 
 from shelfcast.dashboard import charts
+from tests.dashboard.html_read import figure as read_figure
 
 
 def test_make_install_put_the_basic_build_of_pythons_plotly_version_beside_the_app() -> None:
@@ -61,12 +62,19 @@ def test_a_basic_figure_is_drawn_in_the_page_with_its_json() -> None:
     assert not at.get("plotly_chart")
     (body,) = [h.proto.body for h in at.get("html")]
     assert body.startswith('<div class="sc-chart"><div class="sc-plotly" style="height:450px">')
-    figure = json.loads(re.search(r'<script type="application/json">(.*?)</script>', body,
-                                  re.S).group(1))
+    figure = read_figure(body)
     assert figure["data"][0]["hovertemplate"] == "x=%{x}<br>y"
     assert figure["layout"]["template"]["layout"]["colorway"] == list(charts.COLORS)
     # The script that draws it loads plotly.js once per document, from the app's static files.
     assert "app/static/plotly-basic.min.js" in body and "Plotly.newPlot" in body
+
+
+def test_webgl_lines_are_drawn_as_svg_lines_in_the_page() -> None:
+    many = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=1_200), "sales": 1.0})
+    fig = px.line(many, x="date", y="sales")
+    assert fig.data[0].type == "scattergl"  # px's choice past 1,000 points
+    (trace,) = json.loads(charts.figure_json(fig))["data"]
+    assert trace["type"] == "scatter" and len(trace["x"]) == 1_200
 
 
 def test_a_trace_the_basic_build_lacks_is_drawn_by_streamlit() -> None:

@@ -4,7 +4,6 @@ HTTP (tests/plugins/dashboard.py): no exception, and the figures shown agree wit
 from __future__ import annotations
 
 import base64
-import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import shelfcast.dashboard
 from tests.dashboard.html_read import as_number, read
+from tests.dashboard.html_read import figure as read_figure
 from tests.plugins.dashboard import ApiServer
 
 DASHBOARD = Path(shelfcast.dashboard.__file__).parent
@@ -51,9 +51,8 @@ def charts(at: AppTest) -> list[dict]:
     """The figures the page drew (``charts.plotly_chart``: the figure's JSON in the page),
     and none by Streamlit's own Plotly element (its 4.6 MB script)."""
     assert not at.get("plotly_chart")
-    bodies = [h.proto.body for h in at.get("html") if 'class="sc-chart"' in h.proto.body]
-    return [json.loads(re.search(r'<script type="application/json">(.*?)</script>', body,
-                                 re.S).group(1)) for body in bodies]
+    return [read_figure(h.proto.body) for h in at.get("html")
+            if 'class="sc-chart"' in h.proto.body]
 
 
 def values(array: list | dict) -> list:

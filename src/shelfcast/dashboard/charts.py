@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # (``server.enableStaticServing``, set by ``shelfcast dashboard``).
 PLOTLY_JS = Path(__file__).parent / "static" / "plotly-basic.min.js"
 BASIC_TRACES = frozenset({"scatter", "bar", "pie"})
+# Drawn as another basic trace: px.line switches to WebGL lines past 1,000 points, which the
+# basic build lacks; the same lines as SVG, for the few thousand points a page shows.
+_DRAWN_AS = {"scattergl": "scatter"}
 DEFAULT_HEIGHT_PX = 450
 
 # Loads the script once per document and keeps the promise: the preload at a page's top and
@@ -108,11 +111,6 @@ _TEMPLATE_JSON = _TEMPLATE.to_plotly_json()
 
 
 @cache
-def _version() -> str:
-    return get_plotlyjs_version()
-
-
-@cache
 def available() -> bool:
     """Whether the basic build is installed beside the app (``make install`` puts it there)."""
     found = PLOTLY_JS.is_file()
@@ -122,8 +120,18 @@ def available() -> bool:
     return found
 
 
+@cache
 def _loader() -> str:
-    return _LOADER % {"version": _version()}
+    return _LOADER % {"version": get_plotlyjs_version()}
+
+
+@cache
+def _draw() -> str:
+    return _DRAW % {"loader": _loader()}
+
+
+def _kind(trace_type: str) -> str:
+    return _DRAWN_AS.get(trace_type, trace_type)
 
 
 def preload() -> None:
@@ -147,6 +155,8 @@ def figure_json(fig: go.Figure) -> str:
     leave alone. Built on the figure's plain dict: copying or updating the figure object
     validates it all again (0.05 s for a page's line chart)."""
     figure = fig.to_plotly_json()
+    for trace in figure.get("data") or ():
+        trace["type"] = _kind(trace.get("type", "scatter"))
     layout = figure["layout"] = dict(figure.get("layout") or {})
     layout["template"] = _TEMPLATE_JSON
     titled = (layout.get("title") or {}).get("text") is not None
@@ -158,14 +168,14 @@ def figure_json(fig: go.Figure) -> str:
 def plotly_chart(fig: go.Figure, key: str | None = None) -> None:
     """Draw ``fig`` the width of its container, interactive (zoom, pan, hover, legend);
     ``key`` is the element's key where ``st.plotly_chart`` draws it."""
-    kinds = {trace.type for trace in fig.data}
+    kinds = {_kind(trace.type) for trace in fig.data}
     if not available() or not kinds <= BASIC_TRACES:
         st.plotly_chart(fig, key=key)
         return
     height = fig.layout.height or DEFAULT_HEIGHT_PX
     st.html(f'<div class="sc-chart"><div class="sc-plotly" style="height:{height}px"></div>'
             f'<script type="application/json">{figure_json(fig)}</script>'
-            f"<script>{_DRAW % {'loader': _loader()}}</script></div>",
+            f"<script>{_draw()}</script></div>",
             unsafe_allow_javascript=True)
 
 

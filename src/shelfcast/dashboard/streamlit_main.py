@@ -28,8 +28,7 @@ def _build_a_figure_of_each_kind() -> None:
     visitor's page."""
     frame = pandas.DataFrame({"x": pandas.to_datetime(["2024-01-01", "2024-01-08"]),
                               "y": [1.0, 2.0], "c": ["a", "b"]})
-    for figure in (plotly.express.line(frame, x="x", y="y", color="c", title="t",
-                                       render_mode="svg"),
+    for figure in (plotly.express.line(frame, x="x", y="y", color="c", title="t"),
                    plotly.express.bar(frame, x="x", y="y", color="c")):
         charts.figure_json(figure)  # as a page sends it
 

@@ -90,7 +90,7 @@ def _monitoring(conn: da.Connection) -> None:
     else:
         long = chain.melt(id_vars="date", value_vars=[c for c in ("wape", "bias", "coverage_q90")
                                                       if c in chain.columns])
-        plotly_chart(px.line(long, x="date", y="value", color="variable", render_mode="svg",
+        plotly_chart(px.line(long, x="date", y="value", color="variable",
                              labels={"value": "", "variable": "measure"}),
                      key="models_accuracy_chart")
     drift = overview.get("drift")

@@ -97,7 +97,7 @@ def page() -> None:
                  delta=fmt_pct(pct_change(now, before)), help="against the week before")
         c.metric("Year over year", f"{now:,.0f}", delta=fmt_pct(pct_change(now, year)),
                  help="against the same week 52 weeks earlier")
-    plotly_chart(px.line(sales, x="date", y="sales", color=column, render_mode="svg",
+    plotly_chart(px.line(sales, x="date", y="sales", color=column,
                          title=f"Units sold per {by} and {group}")
                  # one box of every line's value at the date under the pointer
                  .update_layout(hovermode="x unified").update_traces(hovertemplate=None),
